@@ -1,0 +1,1 @@
+"""Customers: individuals and enterprises, and how they register (online, API, in store)."""

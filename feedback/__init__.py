@@ -1,0 +1,1 @@
+"""Feedback: customer feedback, correction requests and the problem log."""

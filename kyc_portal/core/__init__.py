@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: home pages, health check, middleware, API error handling."""

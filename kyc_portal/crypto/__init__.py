@@ -1,0 +1,1 @@
+"""Personal data at rest: encrypted model fields, blind indexes and masking."""

@@ -1,0 +1,6 @@
+import logging
+
+
+class MaskPersonalDataFilter(logging.Filter):
+    def filter(self, record):
+        return True

@@ -1,0 +1,1 @@
+"""Settings, read from the environment. One module per integration; see README.md."""

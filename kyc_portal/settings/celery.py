@@ -1,0 +1,28 @@
+"""Celery: a real broker when REDIS_URL is set, tasks run in-process when it is not."""
+
+from .cache import REDIS_URL
+from .env import env
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or env.str("CELERY_BROKER_URL", default=""))
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged only once it finished, so a worker that dies mid-task hands the
+# message to another worker instead of losing it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_RETRY_DELAY = 10
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis re-delivers an unacknowledged message after this many seconds; longer than
+    # any task may run.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+}
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE: dict = {}

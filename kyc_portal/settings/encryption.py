@@ -1,0 +1,11 @@
+"""Keys for personal data at rest: field encryption keys (newest first) and the blind-index key.
+
+FIELD_ENCRYPTION_KEYS="k2:<base64 32 bytes>,k1:<base64 32 bytes>" — values are written
+with the first key and read with whichever key id they carry, so a new key can be put in
+front while `manage.py rotate_encryption_keys` re-encrypts the old rows.
+"""
+
+from .env import env
+
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")

@@ -1,0 +1,23 @@
+"""Test settings: fast hashers, in-memory e-mail; real PostgreSQL/Redis when CI sets them."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEYS",
+    "t2:dGVzdC1maWVsZC1rZXktdHdvLTAxMjM0NTY3ODlhYmM=,"
+    "t1:dGVzdC1maWVsZC1rZXktb25lLTAxMjM0NTY3ODlhYmM=",
+)
+os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMDEyMzQ1Njc4OWE=")
+
+from .base import *  # noqa: E402, F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+AXES_FAILURE_LIMIT = 3
+SMS_BACKEND = "file"

@@ -1,0 +1,1 @@
+"""Risk: scoring, watch-list screening, anomaly detection, flags and dashboards."""

@@ -1,0 +1,1 @@
+"""Verification: cases, documents, the state machine, the review queue and check providers."""
