@@ -5,12 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 api_v1 = [
-    # Each domain app adds its endpoints here as `path("…", include("app.api_urls"))`.
+    path("", include("customers.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("kyc_portal.core.urls")),
     path("accounts/", include("kyc_portal.accounts.urls")),
+    path("", include("customers.urls")),
+    path("", include("verification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "v1"), namespace="v1")),

@@ -1,1 +1,17 @@
-"""Models of this app; each model lives in its own module and is imported here."""
+"""Customers and what they declared; each model lives in its own module."""
+
+from .consent import Consent, ConsentPurpose
+from .customer import Customer
+from .duplicate import DuplicateIdentityAttempt
+from .parties import BeneficialOwner, Enterprise, Individual, LegalRepresentative
+
+__all__ = [
+    "BeneficialOwner",
+    "Consent",
+    "ConsentPurpose",
+    "Customer",
+    "DuplicateIdentityAttempt",
+    "Enterprise",
+    "Individual",
+    "LegalRepresentative",
+]

@@ -40,3 +40,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def display_name(self) -> str:
+        """The name to greet the user with: Chinese names family name first, no space."""
+        family, given = self.last_name.strip(), self.first_name.strip()
+        if not (family or given):
+            return self.get_username()
+        if any("\u3400" <= char <= "\u9fff" for char in family + given):
+            return f"{family}{given}"
+        return f"{given} {family}".strip()

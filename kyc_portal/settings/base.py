@@ -8,6 +8,7 @@ from .database import *  # noqa: F403
 from .email import *  # noqa: F403
 from .encryption import *  # noqa: F403
 from .env import BASE_DIR, env
+from .policy import *  # noqa: F403
 from .security import *  # noqa: F403
 from .sms import *  # noqa: F403
 
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "kyc_portal.core",
     "kyc_portal.accounts",
     "kyc_portal.audit",
+    "kyc_portal.messaging",
     "customers",
     "verification",
     "risk",
@@ -107,7 +109,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))},
+        "OPTIONS": {
+            "location": env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
+        },
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -9,3 +9,8 @@ from .env import env
 
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY")
+
+# Checked at start-up so a bad key stops the process with a message naming the variable.
+from kyc_portal.crypto.keys import validate_key_settings  # noqa: E402
+
+validate_key_settings(field_encryption_keys=FIELD_ENCRYPTION_KEYS, blind_index_key=BLIND_INDEX_KEY)

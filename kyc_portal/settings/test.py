@@ -10,7 +10,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMDEyMzQ1Njc4OWE=")
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,3 +21,4 @@ STORAGES = {
 }
 AXES_FAILURE_LIMIT = 3
 SMS_BACKEND = "file"
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto_testapp"]  # noqa: F405  encrypted-field test models

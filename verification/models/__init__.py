@@ -1,1 +1,5 @@
-"""Models of this app; each model lives in its own module and is imported here."""
+"""Cases and their documents and checks; each model lives in its own module."""
+
+from .case import Case
+
+__all__ = ["Case"]

@@ -1,0 +1,36 @@
+# The KYC Portal image: gunicorn (web), celery worker and celery beat all run from it.
+FROM python:3.11-slim
+
+# The code runs from /app (PYTHONPATH), so the settings find templates/, static/ and
+# locale/ next to it.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONPATH=/app
+
+# A user without a login shell or privileges; private documents live in a volume it owns.
+RUN groupadd --system --gid 10001 kyc \
+    && useradd --system --uid 10001 --gid kyc --home-dir /app --shell /usr/sbin/nologin kyc \
+    && mkdir -p /srv/kyc/private \
+    && chown kyc:kyc /srv/kyc/private \
+    && chmod 700 /srv/kyc/private
+
+WORKDIR /app
+
+# Dependencies first, in their own layer, so that a code change does not reinstall them.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# Static files are collected at build time with throw-away keys that are not kept.
+COPY . .
+RUN pip install --no-deps . \
+    && rm -rf /app/build /app/*.egg-info \
+    && set -a && eval "$(python -m kyc_portal.envfile --production)" && set +a \
+    && DJANGO_SETTINGS_MODULE=kyc_portal.settings.production python manage.py collectstatic --noinput
+
+USER kyc
+EXPOSE 8000
+CMD ["gunicorn", "kyc_portal.wsgi", "--bind=0.0.0.0:8000", "--workers=3", "--access-logfile=-"]

@@ -1,0 +1,7 @@
+"""Customer-facing and store pages, one module per part of the onboarding journey."""
+
+from . import confirmation, registration, store
+
+app_name = "customers"
+
+urlpatterns = [*registration.urlpatterns, *confirmation.urlpatterns, *store.urlpatterns]

@@ -1,0 +1,1 @@
+"""Messages to customers: e-mail, SMS backends, and the outbox that survives broker outages."""

@@ -1,0 +1,1 @@
+"""Models with encrypted fields, installed only by the test settings (no migrations)."""
