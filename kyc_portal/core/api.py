@@ -1,7 +1,7 @@
 """One JSON error shape for the whole API.
 
-    {"error": {"code": "validation_error", "message": "…",
-               "fields": {"id_number": [{"code": "checksum", "message": "…"}]}}}
+{"error": {"code": "validation_error", "message": "…",
+           "fields": {"id_number": [{"code": "checksum", "message": "…"}]}}}
 """
 
 from django.core.exceptions import PermissionDenied
@@ -63,6 +63,8 @@ def exception_handler(exc, context):
             "fields": {},
         }
     response.data = {"error": body}
-    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and "wait" in getattr(exc, "__dict__", {}):
+    if response.status_code == status.HTTP_429_TOO_MANY_REQUESTS and "wait" in getattr(
+        exc, "__dict__", {}
+    ):
         body["retry_after_seconds"] = exc.wait
     return response
