@@ -22,3 +22,7 @@ STORAGES = {
 AXES_FAILURE_LIMIT = 3
 SMS_BACKEND = "file"
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto_testapp"]  # noqa: F405  encrypted-field test models
+# Serve static files from the source folders: tests never run collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
