@@ -1,6 +1,6 @@
 """Writes for customers: registration through every channel, consent, duplicates."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,6 +30,17 @@ from .models import (
 from .validation import enterprise_clean, individual_clean
 
 _IDENTITY_FIELDS = ("full_name", "nationality", "document_type", "document_number")
+_ADDRESS_FIELDS = ("province", "city", "district", "street")
+_INDIVIDUAL_FIELDS = ("birth_date", "gender", "mobile", "email", "occupation", *_ADDRESS_FIELDS)
+_ENTERPRISE_FIELDS = (
+    "legal_name",
+    "credit_code",
+    "business_scope",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
+    *_ADDRESS_FIELDS,
+)
 
 
 class DuplicateIdentityError(DomainError):
@@ -112,6 +123,49 @@ def _new_customer(*, kind: str, channel: str, actor, store, user, language: str)
     )
 
 
+def _register(
+    *,
+    kind: str,
+    identity_model,
+    identity_index_field: str,
+    identity_field: str,
+    cleaned: Mapping[str, Any],
+    create_profile: Callable[[Customer], None],
+    channel: str,
+    consent_given: bool,
+    actor,
+    user,
+    store,
+    language: str,
+    request: HttpRequest | None,
+) -> Customer:
+    """What every registration does: refuse duplicates, save it all or nothing, open a case."""
+    _require_consent(consent_given)
+    refuse = {
+        "model": identity_model,
+        "index_field": identity_index_field,
+        "value": cleaned[identity_field],
+        "field": identity_field,
+        "channel": channel,
+        "actor": actor,
+        "request": request,
+    }
+    _refuse_duplicate(**refuse)
+    try:
+        with transaction.atomic():
+            customer = _new_customer(
+                kind=kind, channel=channel, actor=actor, store=store, user=user, language=language
+            )
+            create_profile(customer)
+            _record_consent(customer=customer, channel=channel, actor=actor)
+            _open_case(customer=customer, actor=actor, request=request)
+    except IntegrityError:
+        # Someone registered the same identity between our check and our insert.
+        _refuse_duplicate(**refuse)
+        raise
+    return customer
+
+
 def individual_register(
     *,
     details: Mapping[str, Any],
@@ -128,48 +182,29 @@ def individual_register(
     ``details`` is what the customer (or store staff from the paper form) typed; it is
     validated here again, whatever the channel did before.
     """
-    _require_consent(consent_given)
     cleaned = individual_clean(details)
-    refuse = {
-        "model": Individual,
-        "index_field": "document_number_index",
-        "value": cleaned["document_number"],
-        "field": "document_number",
-        "channel": channel,
-        "actor": actor,
-        "request": request,
-    }
-    _refuse_duplicate(**refuse)
-    try:
-        with transaction.atomic():
-            customer = _new_customer(
-                kind=CustomerKind.INDIVIDUAL,
-                channel=channel,
-                actor=actor,
-                store=store,
-                user=user,
-                language=language,
-            )
-            Individual.objects.create(
-                customer=customer,
-                **{key: cleaned[key] for key in _IDENTITY_FIELDS},
-                birth_date=cleaned["birth_date"],
-                gender=cleaned["gender"],
-                mobile=cleaned["mobile"],
-                email=cleaned["email"],
-                occupation=cleaned["occupation"],
-                province=cleaned["province"],
-                city=cleaned["city"],
-                district=cleaned["district"],
-                street=cleaned["street"],
-            )
-            _record_consent(customer=customer, channel=channel, actor=actor)
-            _open_case(customer=customer, actor=actor, request=request)
-    except IntegrityError:
-        # Someone registered the same identity between our check and our insert.
-        _refuse_duplicate(**refuse)
-        raise
-    return customer
+
+    def create_profile(customer: Customer) -> None:
+        Individual.objects.create(
+            customer=customer,
+            **{key: cleaned[key] for key in (*_IDENTITY_FIELDS, *_INDIVIDUAL_FIELDS)},
+        )
+
+    return _register(
+        kind=CustomerKind.INDIVIDUAL,
+        identity_model=Individual,
+        identity_index_field="document_number_index",
+        identity_field="document_number",
+        cleaned=cleaned,
+        create_profile=create_profile,
+        channel=channel,
+        consent_given=consent_given,
+        actor=actor,
+        user=user,
+        store=store,
+        language=language,
+        request=request,
+    )
 
 
 def enterprise_register(
@@ -184,57 +219,38 @@ def enterprise_register(
     request: HttpRequest | None = None,
 ) -> Customer:
     """Register an enterprise with its legal representative and beneficial owners."""
-    _require_consent(consent_given)
     cleaned = enterprise_clean(details)
-    refuse = {
-        "model": Enterprise,
-        "index_field": "credit_code_index",
-        "value": cleaned["credit_code"],
-        "field": "credit_code",
-        "channel": channel,
-        "actor": actor,
-        "request": request,
-    }
-    _refuse_duplicate(**refuse)
-    try:
-        with transaction.atomic():
-            customer = _new_customer(
-                kind=CustomerKind.ENTERPRISE,
-                channel=channel,
-                actor=actor,
-                store=store,
-                user=user,
-                language=language,
+
+    def create_profile(customer: Customer) -> None:
+        enterprise = Enterprise.objects.create(
+            customer=customer, **{key: cleaned[key] for key in _ENTERPRISE_FIELDS}
+        )
+        representative = cleaned["representative"]
+        LegalRepresentative.objects.create(
+            enterprise=enterprise, **{key: representative[key] for key in _IDENTITY_FIELDS}
+        )
+        for owner in cleaned["beneficial_owners"]:
+            BeneficialOwner.objects.create(
+                enterprise=enterprise,
+                share=owner["share"],
+                **{key: owner[key] for key in _IDENTITY_FIELDS},
             )
-            enterprise = Enterprise.objects.create(
-                customer=customer,
-                legal_name=cleaned["legal_name"],
-                credit_code=cleaned["credit_code"],
-                business_scope=cleaned["business_scope"],
-                contact_name=cleaned["contact_name"],
-                contact_mobile=cleaned["contact_mobile"],
-                contact_email=cleaned["contact_email"],
-                province=cleaned["province"],
-                city=cleaned["city"],
-                district=cleaned["district"],
-                street=cleaned["street"],
-            )
-            representative = cleaned["representative"]
-            LegalRepresentative.objects.create(
-                enterprise=enterprise, **{key: representative[key] for key in _IDENTITY_FIELDS}
-            )
-            for owner in cleaned["beneficial_owners"]:
-                BeneficialOwner.objects.create(
-                    enterprise=enterprise,
-                    share=owner["share"],
-                    **{key: owner[key] for key in _IDENTITY_FIELDS},
-                )
-            _record_consent(customer=customer, channel=channel, actor=actor)
-            _open_case(customer=customer, actor=actor, request=request)
-    except IntegrityError:
-        _refuse_duplicate(**refuse)
-        raise
-    return customer
+
+    return _register(
+        kind=CustomerKind.ENTERPRISE,
+        identity_model=Enterprise,
+        identity_index_field="credit_code_index",
+        identity_field="credit_code",
+        cleaned=cleaned,
+        create_profile=create_profile,
+        channel=channel,
+        consent_given=consent_given,
+        actor=actor,
+        user=user,
+        store=store,
+        language=language,
+        request=request,
+    )
 
 
 def _require_consent(consent_given: bool) -> None:
