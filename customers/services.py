@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kyc_portal.audit.services import audit_record
-from kyc_portal.core.errors import DomainError
+from kyc_portal.core.errors import ConflictError, DomainError
 from kyc_portal.core.net import client_ip
 from kyc_portal.crypto.blind_index import blind_index
 from verification.models import Case
@@ -92,8 +92,13 @@ def _refuse_duplicate(
 
 
 def _open_case(*, customer: Customer, actor, request: HttpRequest | None) -> Case:
+    from .confirmation import confirmation_issue
+
     case = Case.objects.create(customer=customer)
-    return case_transition(case_id=case.pk, transition="submit", actor=actor, request=request)
+    case = case_transition(case_id=case.pk, transition="submit", actor=actor, request=request)
+    # In the registration's transaction: the message exists exactly when the customer does.
+    confirmation_issue(case=case, reason="submitted", actor=actor)
+    return case
 
 
 def _record_consent(*, customer: Customer, channel: str, actor) -> Consent:
@@ -260,3 +265,169 @@ def _require_consent(consent_given: bool) -> None:
             code="consent_required",
             field="consent",
         )
+
+
+# -- correction before confirmation ---------------------------------------------------------
+
+
+def _mobile_region(number: str) -> str:
+    import phonenumbers
+
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(number, "CN")) or "CN"
+    except phonenumbers.NumberParseException:
+        return "CN"
+
+
+def _person_values(person, prefix: str = "") -> dict[str, Any]:
+    return {prefix + key: getattr(person, key) for key in _IDENTITY_FIELDS}
+
+
+def _owner_key(owner: Mapping[str, Any]) -> tuple:
+    from decimal import Decimal
+
+    return (*(str(owner.get(key) or "") for key in _IDENTITY_FIELDS), Decimal(str(owner["share"])))
+
+
+def _changed(before: Mapping[str, Any], after: Mapping[str, Any], keys) -> list[str]:
+    return [key for key in keys if str(before.get(key) or "") != str(after.get(key) or "")]
+
+
+def _correct_individual(*, individual: Individual, details: Mapping[str, Any]):
+    keys = (*_IDENTITY_FIELDS, *_INDIVIDUAL_FIELDS)
+    before = {key: getattr(individual, key) for key in keys}
+    merged = {**before, "mobile_region": _mobile_region(individual.mobile), **details}
+    cleaned = individual_clean(merged)
+    changed = _changed(before, cleaned, keys)
+
+    def apply() -> None:
+        for key in changed:
+            setattr(individual, key, cleaned[key])
+        individual.save()
+
+    return cleaned["document_number"], changed, apply
+
+
+def _correct_enterprise(*, enterprise: Enterprise, details: Mapping[str, Any]):
+    representative = enterprise.legal_representative
+    owners = list(enterprise.beneficial_owners.order_by("pk"))
+    before = {key: getattr(enterprise, key) for key in _ENTERPRISE_FIELDS}
+    before.update(_person_values(representative, prefix="representative_"))
+    before["beneficial_owners"] = [
+        {**_person_values(owner), "share": str(owner.share)} for owner in owners
+    ]
+    merged = {
+        **before,
+        "contact_mobile_region": _mobile_region(enterprise.contact_mobile),
+        **details,
+    }
+    cleaned = enterprise_clean(merged)
+    changed = _changed(before, cleaned, _ENTERPRISE_FIELDS)
+    representative_changed = [
+        key
+        for key in _IDENTITY_FIELDS
+        if str(getattr(representative, key) or "") != str(cleaned["representative"][key] or "")
+    ]
+    changed += ["representative_" + key for key in representative_changed]
+    owners_changed = sorted(map(_owner_key, before["beneficial_owners"])) != sorted(
+        map(_owner_key, cleaned["beneficial_owners"])
+    )
+    if owners_changed:
+        changed.append("beneficial_owners")
+
+    def apply() -> None:
+        for key in _ENTERPRISE_FIELDS:
+            if key in changed:
+                setattr(enterprise, key, cleaned[key])
+        enterprise.save()
+        if representative_changed:
+            for key in representative_changed:
+                setattr(representative, key, cleaned["representative"][key])
+            representative.save()
+        if owners_changed:
+            enterprise.beneficial_owners.all().delete()
+            for owner in cleaned["beneficial_owners"]:
+                BeneficialOwner.objects.create(
+                    enterprise=enterprise,
+                    share=owner["share"],
+                    **{key: owner[key] for key in _IDENTITY_FIELDS},
+                )
+
+    return cleaned["credit_code"], changed, apply
+
+
+def _correctable_case(customer: Customer, *, lock: bool = False) -> Case:
+    from verification.enums import CaseState
+
+    cases = Case.objects.filter(customer=customer).order_by("-created_at")
+    case = (cases.select_for_update() if lock else cases).first()
+    if case is None or case.state != CaseState.AWAITING_CONFIRMATION:
+        raise ConflictError(
+            _(
+                "These details can no longer be changed here: the application has moved on "
+                "from confirmation. Ask us to correct them instead."
+            ),
+            code="not_correctable",
+        )
+    return case
+
+
+def customer_details_correct(
+    *,
+    customer: Customer,
+    details: Mapping[str, Any],
+    actor,
+    request: HttpRequest | None = None,
+) -> Customer:
+    """Correct what the customer declared, while their case waits for confirmation.
+
+    ``details`` holds the fields to change (the rest keeps its value), named as in
+    registration; everything is validated again as a whole. A changed identity number is
+    checked against other customers. The audit trail lists the names of the changed fields
+    (never their values), and a fresh confirmation message replaces the old one. Nothing
+    changed: nothing happens.
+    """
+    from .confirmation import confirmation_issue
+
+    _correctable_case(customer)
+    if customer.kind == CustomerKind.ENTERPRISE:
+        profile = Enterprise.objects.get(customer=customer)
+        identity, changed, apply = _correct_enterprise(enterprise=profile, details=details)
+        refuse = {
+            "model": Enterprise,
+            "index_field": "credit_code_index",
+            "field": "credit_code",
+        }
+        identity_changed = "credit_code" in changed
+    else:
+        profile = Individual.objects.get(customer=customer)
+        identity, changed, apply = _correct_individual(individual=profile, details=details)
+        refuse = {
+            "model": Individual,
+            "index_field": "document_number_index",
+            "field": "document_number",
+        }
+        identity_changed = "document_number" in changed
+    if not changed:
+        return customer
+    refuse.update(value=identity, channel=customer.channel, actor=actor, request=request)
+    if identity_changed:
+        _refuse_duplicate(**refuse)
+    try:
+        with transaction.atomic():
+            case = _correctable_case(customer, lock=True)
+            apply()
+            audit_record(
+                action="customer.corrected",
+                actor=actor,
+                request=request,
+                target=customer,
+                details={"fields": sorted(changed)},
+            )
+            confirmation_issue(case=case, reason="corrected", actor=actor)
+    except IntegrityError:
+        if identity_changed:
+            _refuse_duplicate(**refuse)
+        raise
+    # A fresh instance: the caller's one may hold the old profile in its cache.
+    return Customer.objects.get(pk=customer.pk)

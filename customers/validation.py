@@ -152,8 +152,12 @@ def enterprise_clean(data: Mapping[str, Any]) -> dict[str, Any]:
         if share is None or not (BENEFICIAL_OWNER_THRESHOLD <= Decimal(share) <= MAX_TOTAL_SHARE):
             errors[prefix + "share"] = [
                 ValidationError(
-                    _("A beneficial owner holds between 25%% and 100%% of the enterprise."),
+                    _(
+                        "A beneficial owner holds between %(minimum)s%% and %(maximum)s%% "
+                        "of the enterprise."
+                    ),
                     code="share_range",
+                    params={"minimum": BENEFICIAL_OWNER_THRESHOLD, "maximum": MAX_TOTAL_SHARE},
                 )
             ]
         else:

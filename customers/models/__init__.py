@@ -1,5 +1,11 @@
 """Customers and what they declared; each model lives in its own module."""
 
+from .confirmation import (
+    Confirmation,
+    ConfirmationDelivery,
+    ConfirmationReason,
+    ConfirmationState,
+)
 from .consent import Consent, ConsentPurpose
 from .customer import Customer
 from .duplicate import DuplicateIdentityAttempt
@@ -7,6 +13,10 @@ from .parties import BeneficialOwner, Enterprise, Individual, LegalRepresentativ
 
 __all__ = [
     "BeneficialOwner",
+    "Confirmation",
+    "ConfirmationDelivery",
+    "ConfirmationReason",
+    "ConfirmationState",
     "Consent",
     "ConsentPurpose",
     "Customer",

@@ -40,6 +40,11 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
             "core:home_administrator",
         ),
     ),
+    NavEntry("customers:status", _("My application"), frozenset({Role.CUSTOMER})),
+    NavEntry("customers:store_new", _("New paper application"), frozenset({Role.STORE_STAFF})),
+    NavEntry(
+        "customers:store_applications", _("Applications of my store"), frozenset({Role.STORE_STAFF})
+    ),
     NavEntry("admin:accounts_user_changelist", _("Users"), frozenset({Role.ADMINISTRATOR})),
     NavEntry("admin:accounts_store_changelist", _("Stores"), frozenset({Role.ADMINISTRATOR})),
     NavEntry("admin:index", _("Administration"), frozenset({Role.ADMINISTRATOR})),

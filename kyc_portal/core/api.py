@@ -4,36 +4,66 @@
            "fields": {"id_number": [{"code": "checksum", "message": "…"}]}}}
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 
 
 def _field_errors(detail) -> dict:
-    if isinstance(detail, dict):
-        return {
-            field: [{"code": item.code, "message": str(item)} for item in _flatten(errors)]
-            for field, errors in detail.items()
-        }
-    return {
-        "non_field_errors": [{"code": item.code, "message": str(item)} for item in _flatten(detail)]
-    }
+    """{field: [{"code", "message"}]}; nested errors get dotted names (owners.0.share)."""
+    fields: dict[str, list] = {}
+    _collect_field_errors(detail, "", fields)
+    return fields
 
 
-def _flatten(errors):
+def _collect_field_errors(errors, path: str, fields: dict) -> None:
     if isinstance(errors, dict):
-        for nested in errors.values():
-            yield from _flatten(nested)
-    elif isinstance(errors, list):
-        for nested in errors:
-            yield from _flatten(nested)
+        for key, nested in errors.items():
+            # A nested serializer's own errors (not a list, not an object) belong to it.
+            if key == api_settings.NON_FIELD_ERRORS_KEY and path:
+                _collect_field_errors(nested, path, fields)
+            else:
+                _collect_field_errors(nested, f"{path}.{key}" if path else str(key), fields)
+    elif isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
+        for position, nested in enumerate(errors):
+            _collect_field_errors(nested, f"{path}.{position}" if path else str(position), fields)
     else:
-        yield errors
+        items = errors if isinstance(errors, list) else [errors]
+        fields.setdefault(path or api_settings.NON_FIELD_ERRORS_KEY, []).extend(
+            {"code": getattr(item, "code", None) or "invalid", "message": str(item)}
+            for item in items
+        )
+
+
+def _from_django_validation_error(error: DjangoValidationError) -> exceptions.ValidationError:
+    """customers.validation raises Django's ValidationError; keep its codes and field names."""
+
+    def details(error_list):
+        return [
+            ErrorDetail(
+                str(item.message % item.params if item.params else item.message),
+                code=item.code or "invalid",
+            )
+            for item in error_list
+        ]
+
+    if hasattr(error, "error_dict"):
+        non_field = api_settings.NON_FIELD_ERRORS_KEY
+        return exceptions.ValidationError(
+            {
+                non_field if field == NON_FIELD_ERRORS else field: details(items)
+                for field, items in error.error_dict.items()
+            }
+        )
+    return exceptions.ValidationError(details(error.error_list))
 
 
 def exception_handler(exc, context):
@@ -41,8 +71,15 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "message": str(exc.message), "fields": {}}
         if exc.field:
             body["fields"] = {exc.field: [{"code": exc.code, "message": str(exc.message)}]}
-        return Response({"error": body}, status=exc.status_code)
-    if isinstance(exc, Http404):
+        headers = {}
+        # Rate-limited domain actions (e.g. resend_rate_limited) say when to try again.
+        if getattr(exc, "retry_after", None):
+            body["retry_after_seconds"] = exc.retry_after
+            headers["Retry-After"] = str(exc.retry_after)
+        return Response({"error": body}, status=exc.status_code, headers=headers)
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django_validation_error(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

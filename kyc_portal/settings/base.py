@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .cache import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .database import *  # noqa: F403
+from .documents import *  # noqa: F403
 from .email import *  # noqa: F403
 from .encryption import *  # noqa: F403
 from .env import BASE_DIR, env
@@ -128,7 +129,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    # The version /api/schema/ describes when not asked for another one (?version=).
+    "DEFAULT_VERSION": "v1",
     "EXCEPTION_HANDLER": "kyc_portal.core.api.exception_handler",
+    # Anonymous API registrations per client address (customers.apis.RegistrationThrottle).
+    "DEFAULT_THROTTLE_RATES": {"registration": env.str("API_REGISTRATION_RATE", default="20/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KYC Portal API",
@@ -139,6 +144,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema component per choice set, even where several fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentTypeEnum": "customers.enums.DocumentType",
+        "GenderEnum": "customers.enums.Gender",
+    },
 }
 
 LOGGING = {

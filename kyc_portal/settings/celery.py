@@ -25,4 +25,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Queues the outgoing messages the broker refused (it was down) or lost.
+    "messaging-outbox-relay": {"task": "messaging.outbox_relay", "schedule": 30.0},
+}

@@ -1,0 +1,444 @@
+"""Shapes of the REST API for the mobile app: what a request may carry, what comes back.
+
+Serializers only check types and lengths. What the values mean (check digits, birth dates,
+phone countries, duplicates) is decided by customers.validation and customers.services,
+the same code the web form and the store use, so every channel gives the same answer.
+Declared data always comes back masked.
+"""
+
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from kyc_portal.crypto.masking import (
+    mask_address,
+    mask_date,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
+from verification.enums import CaseState
+
+from .enums import CustomerKind, DocumentType, Gender
+from .models import ConfirmationDelivery, ConfirmationState
+
+# Longer than any real document number, so spaces and full-width digits still fit; the
+# validation normalises and then checks the exact length.
+DOCUMENT_NUMBER_MAX_LENGTH = 40
+PHONE_MAX_LENGTH = 30
+MAX_BENEFICIAL_OWNERS = 20
+_UNKNOWN_FIELD_NAME_LENGTH = 100
+USERNAME_TAKEN = _("This login name is taken: choose another one.")
+
+NEXT_STEPS = {
+    CaseState.COLLECTING: _("Finish your application and submit it."),
+    CaseState.AWAITING_CONFIRMATION: _(
+        "Check the summary we sent you by e-mail or SMS, then confirm it with the 6-digit "
+        "code. If something is wrong, correct it first."
+    ),
+    CaseState.DOCUMENT_REVIEW: _(
+        "Nothing to do for now: a reviewer is checking your application. We will tell you "
+        "when it is done."
+    ),
+    CaseState.BIOMETRIC_CHECK: _("Please complete the face check: we will tell you how and where."),
+    CaseState.BACKGROUND_CHECK: _("Nothing to do for now: we are completing the checks."),
+    CaseState.NEEDS_MORE_INFORMATION: _(
+        "We need more information from you: see the message we sent you."
+    ),
+    CaseState.APPROVED: _("Your application is approved. Your customer number follows soon."),
+    CaseState.REGISTERED: _("You are a registered customer. Nothing else to do."),
+    CaseState.REJECTED: _(
+        "Your application was not accepted. Contact us or visit a store to find out why."
+    ),
+    CaseState.WITHDRAWN: _("This application was withdrawn. Contact us to start again."),
+    CaseState.EXPIRED: _(
+        "You did not confirm your data in time. Contact us or visit a store to start again."
+    ),
+    CaseState.RECHECK: _("Please check that your details are still current."),
+}
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so a misspelt field is an error, not lost data."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            unknown = {
+                str(key)[:_UNKNOWN_FIELD_NAME_LENGTH]: [
+                    ErrorDetail(
+                        str(_("This field is not part of the request: check its name.")),
+                        code="unknown_field",
+                    )
+                ]
+                for key in data
+                if key not in self.fields
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+def _text(max_length: int, **kwargs) -> serializers.CharField:
+    """A free-text field the domain validation checks: blank is allowed here on purpose,
+    so the customer gets the specific "required" message of customers.validation."""
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
+
+
+def _region() -> serializers.CharField:
+    return serializers.CharField(
+        min_length=2,
+        max_length=2,
+        required=False,
+        help_text=_("ISO country code of the phone number when it has no +country prefix."),
+    )
+
+
+class LoginFieldsMixin(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=150, help_text=_("Login name the customer chooses.")
+    )
+    password = serializers.CharField(
+        max_length=128,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=_("At least 10 characters, not only digits, not a common password."),
+    )
+    consent = serializers.BooleanField(
+        help_text=_(
+            "The customer agrees that their identity data is processed for identification "
+            "(KYC). Must be true."
+        )
+    )
+
+    def validate_username(self, value: str) -> str:
+        user_model = get_user_model()
+        for validator in user_model._meta.get_field("username").validators:
+            try:
+                validator(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(
+                    str(_("Use letters, digits and @ . + - _ only.")), code="username_invalid"
+                ) from error
+        if user_model.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError(str(USERNAME_TAKEN), code="username_taken")
+        return value
+
+    def validate(self, attrs):
+        user_model = get_user_model()
+        try:
+            password_validation.validate_password(
+                attrs["password"], user=user_model(username=attrs["username"])
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(
+                {
+                    "password": [
+                        ErrorDetail(" ".join(item.messages), code=item.code)
+                        for item in error.error_list
+                    ]
+                }
+            ) from None
+        return attrs
+
+
+class PersonSerializer(StrictSerializer):
+    """A beneficial owner: a person identified by a document, with their share."""
+
+    full_name = _text(100, help_text=_("As written on the identity document."))
+    nationality = serializers.CharField(min_length=2, max_length=2, required=False)
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
+    document_number = _text(DOCUMENT_NUMBER_MAX_LENGTH)
+    birth_date = serializers.DateField(required=False)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    share = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text=_("Percentage held, 25 to 100.")
+    )
+
+
+class IndividualFieldsSerializer(StrictSerializer):
+    """What an individual declares; every field here can be corrected before confirmation."""
+
+    full_name = _text(100, help_text=_("As written on the identity document, up to 100."))
+    nationality = serializers.CharField(
+        min_length=2, max_length=2, required=False, help_text=_("ISO country code; default CN.")
+    )
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    document_number = _text(
+        DOCUMENT_NUMBER_MAX_LENGTH,
+        help_text=_("Full-width digits, spaces and a lower-case x are accepted and normalised."),
+    )
+    birth_date = serializers.DateField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    mobile = _text(PHONE_MAX_LENGTH, help_text=_("Mobile number; +country for foreign numbers."))
+    mobile_region = _region()
+    email = _text(254)
+    province = _text(30)
+    city = _text(30)
+    district = _text(30)
+    street = _text(200)
+    occupation = _text(100)
+
+
+class IndividualRegistrationSerializer(LoginFieldsMixin, IndividualFieldsSerializer):
+    pass
+
+
+class EnterpriseFieldsSerializer(StrictSerializer):
+    legal_name = _text(200, help_text=_("Exactly as on the business licence."))
+    credit_code = _text(DOCUMENT_NUMBER_MAX_LENGTH, help_text=_("Unified social credit code."))
+    business_scope = _text(2000)
+    province = _text(30)
+    city = _text(30)
+    district = _text(30)
+    street = _text(200)
+    contact_name = _text(100, help_text=_("The person we may contact about the application."))
+    contact_mobile = _text(PHONE_MAX_LENGTH)
+    contact_mobile_region = _region()
+    contact_email = _text(254)
+    representative_full_name = _text(100)
+    representative_nationality = serializers.CharField(min_length=2, max_length=2, required=False)
+    representative_document_type = serializers.ChoiceField(
+        choices=DocumentType.choices, required=False
+    )
+    representative_document_number = _text(DOCUMENT_NUMBER_MAX_LENGTH)
+    representative_birth_date = serializers.DateField(
+        required=False, help_text=_("Checked against the ID number when given.")
+    )
+    representative_gender = serializers.ChoiceField(choices=Gender.choices, required=False)
+    beneficial_owners = PersonSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_BENEFICIAL_OWNERS,
+        help_text=_("Everyone holding 25 percent or more of the enterprise."),
+    )
+
+
+class EnterpriseRegistrationSerializer(LoginFieldsMixin, EnterpriseFieldsSerializer):
+    pass
+
+
+class IndividualCorrectionSerializer(IndividualFieldsSerializer):
+    """PATCH: only the fields being corrected; the rest stays as declared."""
+
+
+class EnterpriseCorrectionSerializer(EnterpriseFieldsSerializer):
+    pass
+
+
+class ConfirmSerializer(StrictSerializer):
+    code = serializers.RegexField(
+        r"^\d{6}$",
+        max_length=6,
+        error_messages={"invalid": _("The code has 6 digits.")},
+        help_text=_("The 6-digit code from the confirmation message."),
+    )
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text=_("Send it as the header `Authorization: Token <token>`.")
+    )
+
+
+class CaseStatusSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.ChoiceField(choices=CaseState.choices)
+    state_label = serializers.CharField(source="get_state_display")
+    next_step = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_next_step(self, case) -> str:
+        return str(NEXT_STEPS.get(case.state, ""))
+
+
+class RegistrationResultSerializer(serializers.Serializer):
+    customer_id = serializers.UUIDField()
+    customer_type = serializers.ChoiceField(choices=CustomerKind.choices)
+    case = CaseStatusSerializer()
+    token = serializers.CharField(help_text=_("API token of the new login."))
+
+
+class MaskedIdentitySerializer(serializers.Serializer):
+    full_name = serializers.SerializerMethodField()
+    nationality = serializers.CharField()
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    document_number = serializers.SerializerMethodField()
+
+    def get_full_name(self, person) -> str:
+        return mask_name(person.full_name)
+
+    def get_document_number(self, person) -> str:
+        return mask_id_number(person.document_number)
+
+
+class MaskedIndividualSerializer(MaskedIdentitySerializer):
+    birth_date = serializers.SerializerMethodField()
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    mobile = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    street = serializers.SerializerMethodField()
+    occupation = serializers.CharField()
+
+    def get_birth_date(self, individual) -> str:
+        return mask_date(individual.birth_date)
+
+    def get_mobile(self, individual) -> str:
+        return mask_phone(individual.mobile)
+
+    def get_email(self, individual) -> str:
+        return mask_email(individual.email)
+
+    def get_street(self, individual) -> str:
+        return mask_address(individual.street)
+
+
+class MaskedBeneficialOwnerSerializer(MaskedIdentitySerializer):
+    share = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class MaskedEnterpriseSerializer(serializers.Serializer):
+    legal_name = serializers.CharField()
+    credit_code = serializers.SerializerMethodField()
+    business_scope = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    street = serializers.SerializerMethodField()
+    contact_name = serializers.SerializerMethodField()
+    contact_mobile = serializers.SerializerMethodField()
+    contact_email = serializers.SerializerMethodField()
+    legal_representative = MaskedIdentitySerializer()
+    beneficial_owners = serializers.SerializerMethodField()
+
+    @extend_schema_field(MaskedBeneficialOwnerSerializer(many=True))
+    def get_beneficial_owners(self, enterprise):
+        # The selector has loaded them already (largest share first); reuse that list.
+        owners = self.context.get("beneficial_owners")
+        if owners is None:
+            owners = enterprise.beneficial_owners.order_by("-share")
+        return MaskedBeneficialOwnerSerializer(owners, many=True).data
+
+    def get_credit_code(self, enterprise) -> str:
+        return mask_id_number(enterprise.credit_code)
+
+    def get_street(self, enterprise) -> str:
+        return mask_address(enterprise.street)
+
+    def get_contact_name(self, enterprise) -> str:
+        return mask_name(enterprise.contact_name)
+
+    def get_contact_mobile(self, enterprise) -> str:
+        return mask_phone(enterprise.contact_mobile)
+
+    def get_contact_email(self, enterprise) -> str:
+        return mask_email(enterprise.contact_email)
+
+
+class SentToSerializer(serializers.Serializer):
+    email = serializers.CharField(help_text=_("Masked; empty when none was given."))
+    mobile = serializers.CharField(help_text=_("Masked."))
+
+
+class ConfirmationStatusSerializer(serializers.Serializer):
+    """The latest confirmation message: whether it reached the customer, and until when
+    its code works."""
+
+    delivery = serializers.ChoiceField(choices=ConfirmationDelivery.choices)
+    delivery_label = serializers.CharField()
+    state = serializers.ChoiceField(choices=ConfirmationState.choices)
+    sent_by_email = serializers.BooleanField()
+    sent_by_sms = serializers.BooleanField()
+    sent_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    messages_sent = serializers.IntegerField()
+    sent_to = SentToSerializer()
+
+
+class ApplicationSerializer(serializers.Serializer):
+    """The customer's own application: status and what they declared, masked.
+
+    Renders a customers.selectors.ApplicationStatus with ``confirmation`` added.
+    """
+
+    customer_id = serializers.UUIDField(source="customer.id")
+    customer_type = serializers.ChoiceField(source="customer.kind", choices=CustomerKind.choices)
+    customer_type_label = serializers.CharField(source="customer.get_kind_display")
+    customer_number = serializers.CharField(source="customer.customer_number", allow_null=True)
+    created_at = serializers.DateTimeField(source="customer.created_at")
+    case = CaseStatusSerializer(allow_null=True)
+    individual = serializers.SerializerMethodField()
+    enterprise = serializers.SerializerMethodField()
+    confirmation = ConfirmationStatusSerializer(
+        allow_null=True, help_text=_("The latest confirmation message; null before any.")
+    )
+
+    @extend_schema_field(MaskedIndividualSerializer(allow_null=True))
+    def get_individual(self, application):
+        if application.customer.kind != CustomerKind.INDIVIDUAL:
+            return None
+        return MaskedIndividualSerializer(application.customer.individual).data
+
+    @extend_schema_field(MaskedEnterpriseSerializer(allow_null=True))
+    def get_enterprise(self, application):
+        if application.customer.kind != CustomerKind.ENTERPRISE:
+            return None
+        return MaskedEnterpriseSerializer(
+            application.customer.enterprise,
+            context={"beneficial_owners": application.beneficial_owners},
+        ).data
+
+
+# --- the one error shape (kyc_portal.core.api.exception_handler) ----------------------------
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable code; see docs/api.md."))
+    message = serializers.CharField(help_text=_("In the request's language."))
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Stable code of the error as a whole."))
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=ErrorItemSerializer(many=True),
+        help_text=_(
+            "Errors per field; nested fields are dotted: beneficial_owners.0.share. "
+            "Empty when the error is not about a field."
+        ),
+    )
+    retry_after_seconds = serializers.IntegerField(
+        required=False, help_text=_("Only on 429: seconds to wait before trying again.")
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()

@@ -1,0 +1,1 @@
+"""Web views of the verification app, one module per area."""
