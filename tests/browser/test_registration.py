@@ -73,7 +73,9 @@ def test_an_individual_registers_on_the_web(open_page, locale):
     assert customer.cases.get().state == CaseState.AWAITING_CONFIRMATION
 
 
-def test_a_customer_registered_on_the_web_confirms_from_the_email(open_page, mailoutbox):
+def test_a_customer_registered_on_the_web_confirms_from_the_email(
+    open_page, mailoutbox, celery_eager
+):
     page = register_on_the_web(open_page, "zh-CN", "confirming")
     message = next(m for m in mailoutbox if "confirming@example.com" in m.to)
     page.goto(CONFIRM_LINK.search(message.body).group(0))

@@ -283,7 +283,7 @@ def _confirmation_token(outbox) -> str:
 
 
 def test_an_in_store_customer_sets_their_login_from_the_confirmation_link(
-    client, django_capture_on_commit_callbacks, mailoutbox
+    client, django_capture_on_commit_callbacks, mailoutbox, celery_eager
 ):
     staff = UserFactory(role=Role.STORE_STAFF)
     with django_capture_on_commit_callbacks(execute=True):
