@@ -6,11 +6,10 @@ kyc_portal.core.api.exception_handler in one JSON shape. A customer only ever re
 the application linked to their own login: nothing here takes a customer id.
 """
 
-import contextlib
 import dataclasses
 
 from django.contrib.auth import authenticate, user_logged_in, user_logged_out
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
@@ -30,7 +29,6 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from kyc_portal.accounts.roles import Role, user_has_role
-from kyc_portal.accounts.services import user_create
 from kyc_portal.core.errors import DomainError
 from kyc_portal.core.net import client_ip
 from verification.models import Case
@@ -43,7 +41,7 @@ from .confirmation import (
     confirmation_status_for,
 )
 from .enums import Channel, CustomerKind
-from .models import Customer, Enterprise, Individual
+from .models import Customer
 from .selectors import ApplicationStatus, customer_application_status
 from .serializers import (
     USERNAME_TAKEN,
@@ -336,47 +334,26 @@ APPLICATION_EXAMPLE = OpenApiExample(
 # --- registration ------------------------------------------------------------------------------
 
 
-def _register_with_login(*, register, serializer, request) -> tuple[Customer, Token]:
+def _register_with_login(*, kind: str, serializer, request) -> tuple[Customer, Token]:
     """Create the customer's login and their application together, or neither."""
     data = dict(serializer.validated_data)
-    username, password = data.pop("username"), data.pop("password")
-    consent = data.pop("consent")
-    with transaction.atomic():
-        try:
-            user = user_create(username=username, password=password, role=Role.CUSTOMER)
-        except IntegrityError:  # the same name was taken a moment ago
-            raise exceptions.ValidationError(
-                {"username": [exceptions.ErrorDetail(str(USERNAME_TAKEN), code="username_taken")]}
-            ) from None
-        customer = register(
+    new_login = services.NewLogin(username=data.pop("username"), password=data.pop("password"))
+    consent_given = data.pop("consent")
+    try:
+        customer = services.customer_register(
+            kind=kind,
             details=data,
             channel=Channel.API,
-            consent_given=consent,
-            actor=user,
-            user=user,
+            consent_given=consent_given,
+            new_login=new_login,
             language=translation.get_language() or "zh-hans",
             request=request,
         )
-        token = Token.objects.create(user=user)
-    return customer, token
-
-
-def _record_refused_duplicate(*, model, index_field: str, field: str, value, request) -> None:
-    """Record the duplicate attempt again, after our rollback took the service's record.
-
-    The rollback must remove the login we created; the risk engine must still see the
-    attempt. This repeats the service's own check and record, without a login.
-    """
-    with contextlib.suppress(services.DuplicateIdentityError):
-        services._refuse_duplicate(
-            model=model,
-            index_field=index_field,
-            value=value or "",
-            field=field,
-            channel=Channel.API,
-            actor=None,
-            request=request,
-        )
+    except IntegrityError:  # the same login name was taken a moment ago
+        raise exceptions.ValidationError(
+            {"username": [exceptions.ErrorDetail(str(USERNAME_TAKEN), code="username_taken")]}
+        ) from None
+    return customer, Token.objects.create(user=customer.user)
 
 
 class _RegistrationApi(ApiView):
@@ -384,25 +361,14 @@ class _RegistrationApi(ApiView):
     permission_classes = [AllowAny]
     throttle_classes = [RegistrationThrottle]
     serializer_class = IndividualRegistrationSerializer
-    register = staticmethod(services.individual_register)
-    identity = {"model": Individual, "index_field": "document_number_index"}
-    identity_field = "document_number"
+    kind = CustomerKind.INDIVIDUAL
 
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            customer, token = _register_with_login(
-                register=self.register, serializer=serializer, request=request
-            )
-        except services.DuplicateIdentityError:
-            _record_refused_duplicate(
-                **self.identity,
-                field=self.identity_field,
-                value=serializer.validated_data.get(self.identity_field),
-                request=request,
-            )
-            raise
+        customer, token = _register_with_login(
+            kind=self.kind, serializer=serializer, request=request
+        )
         result = {
             "customer_id": customer.pk,
             "customer_type": customer.kind,
@@ -450,9 +416,7 @@ class IndividualRegistrationApi(_RegistrationApi):
 
 class EnterpriseRegistrationApi(_RegistrationApi):
     serializer_class = EnterpriseRegistrationSerializer
-    register = staticmethod(services.enterprise_register)
-    identity = {"model": Enterprise, "index_field": "credit_code_index"}
-    identity_field = "credit_code"
+    kind = CustomerKind.ENTERPRISE
 
     @extend_schema(
         operation_id="registration_enterprise",

@@ -1,6 +1,7 @@
 """Writes for customers: registration through every channel, consent, duplicates."""
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -8,6 +9,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kyc_portal.accounts.roles import Role
+from kyc_portal.accounts.services import user_create
 from kyc_portal.audit.services import audit_record
 from kyc_portal.core.errors import ConflictError, DomainError
 from kyc_portal.core.net import client_ip
@@ -68,7 +71,7 @@ def _record_duplicate_attempt(
             existing_customer=existing,
             channel=channel,
             attempted_by=actor if actor is not None and actor.is_authenticated else None,
-            source_ip=client_ip(request) or None if request else None,
+            source_ip=(client_ip(request) or None) if request else None,
         )
         audit_record(
             action="customer.duplicate_identity",
@@ -128,6 +131,14 @@ def _new_customer(*, kind: str, channel: str, actor, store, user, language: str)
     )
 
 
+@dataclass(frozen=True)
+class NewLogin:
+    """The login a customer chooses while registering online (web or app)."""
+
+    username: str
+    password: str
+
+
 def _register(
     *,
     kind: str,
@@ -140,11 +151,18 @@ def _register(
     consent_given: bool,
     actor,
     user,
+    new_login: NewLogin | None,
+    paper_form,
     store,
     language: str,
     request: HttpRequest | None,
 ) -> Customer:
-    """What every registration does: refuse duplicates, save it all or nothing, open a case."""
+    """What every registration does: refuse duplicates, save it all or nothing, open a case.
+
+    The login (online) and the scanned paper form (in store) are saved in the same
+    transaction, so a refusal leaves neither behind. Callers must not wrap this in a
+    transaction of their own: the record of a refused duplicate would be rolled back.
+    """
     _require_consent(consent_given)
     refuse = {
         "model": identity_model,
@@ -158,17 +176,44 @@ def _register(
     _refuse_duplicate(**refuse)
     try:
         with transaction.atomic():
+            if new_login is not None:
+                user = user_create(
+                    username=new_login.username, password=new_login.password, role=Role.CUSTOMER
+                )
+                actor = actor or user
             customer = _new_customer(
                 kind=kind, channel=channel, actor=actor, store=store, user=user, language=language
             )
             create_profile(customer)
             _record_consent(customer=customer, channel=channel, actor=actor)
-            _open_case(customer=customer, actor=actor, request=request)
+            case = _open_case(customer=customer, actor=actor, request=request)
+            if paper_form is not None:
+                _attach_paper_form(
+                    customer=customer,
+                    case=case,
+                    paper_form=paper_form,
+                    actor=actor,
+                    request=request,
+                )
     except IntegrityError:
         # Someone registered the same identity between our check and our insert.
         _refuse_duplicate(**refuse)
         raise
     return customer
+
+
+def _attach_paper_form(*, customer, case, paper_form, actor, request) -> None:
+    from verification.documents import document_upload
+    from verification.models import DocumentKind
+
+    document_upload(
+        customer=customer,
+        kind=DocumentKind.PAPER_FORM,
+        uploaded_file=paper_form,
+        actor=actor,
+        request=request,
+        case=case,
+    )
 
 
 def individual_register(
@@ -178,6 +223,8 @@ def individual_register(
     consent_given: bool,
     actor=None,
     user=None,
+    new_login: NewLogin | None = None,
+    paper_form=None,
     store=None,
     language: str = "zh-hans",
     request: HttpRequest | None = None,
@@ -185,7 +232,8 @@ def individual_register(
     """Register an individual and open their case, waiting for the customer's confirmation.
 
     ``details`` is what the customer (or store staff from the paper form) typed; it is
-    validated here again, whatever the channel did before.
+    validated here again, whatever the channel did before. ``new_login`` creates the
+    customer's login with the registration; ``paper_form`` is the scan of an in-store form.
     """
     cleaned = individual_clean(details)
 
@@ -206,6 +254,8 @@ def individual_register(
         consent_given=consent_given,
         actor=actor,
         user=user,
+        new_login=new_login,
+        paper_form=paper_form,
         store=store,
         language=language,
         request=request,
@@ -219,6 +269,8 @@ def enterprise_register(
     consent_given: bool,
     actor=None,
     user=None,
+    new_login: NewLogin | None = None,
+    paper_form=None,
     store=None,
     language: str = "zh-hans",
     request: HttpRequest | None = None,
@@ -252,6 +304,8 @@ def enterprise_register(
         consent_given=consent_given,
         actor=actor,
         user=user,
+        new_login=new_login,
+        paper_form=paper_form,
         store=store,
         language=language,
         request=request,
@@ -431,3 +485,25 @@ def customer_details_correct(
         raise
     # A fresh instance: the caller's one may hold the old profile in its cache.
     return Customer.objects.get(pk=customer.pk)
+
+
+def customer_login_create(*, customer: Customer, username: str, password: str, request=None):
+    """Give a customer entered in a store the login they chose; once only."""
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if locked.user_id is not None:
+            raise DomainError(
+                _("A login already exists for this application: log in with it."),
+                code="login_exists",
+            )
+        user = user_create(username=username, password=password, role=Role.CUSTOMER)
+        locked.user = user
+        locked.save(update_fields=["user", "updated_at"])
+        audit_record(action="customer.login_created", actor=user, request=request, target=locked)
+    return user
+
+
+def customer_register(*, kind: str, **arguments) -> Customer:
+    """Register an individual or an enterprise, as ``kind`` says (see the two functions)."""
+    register = individual_register if kind == CustomerKind.INDIVIDUAL else enterprise_register
+    return register(**arguments)

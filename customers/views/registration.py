@@ -6,7 +6,6 @@ anything. Each step validates its own fields on POST; the review step rebuilds e
 from the session, validates all of it again and registers the customer with a new login.
 """
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,7 +13,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,10 +44,8 @@ from customers.forms.registration import (
     form_without_errors,
     inline_check_messages,
 )
-from customers.models import ConfirmationState, ConsentPurpose, Customer, Enterprise, Individual
+from customers.models import ConfirmationState, ConsentPurpose
 from kyc_portal.accounts.roles import Role, user_has_role
-from kyc_portal.accounts.services import user_create
-from kyc_portal.audit.services import audit_record
 from kyc_portal.core.errors import DomainError
 
 SESSION_KEY = "customers.registration"
@@ -395,12 +391,16 @@ def _submit(request, draft: RegistrationDraft, validated, form: AccountForm) -> 
     kind = draft.kind
     details = _details(validated)
     try:
-        user = customer_register_with_login(
-            request=request,
+        customer = services.customer_register(
             kind=kind,
             details=details,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
+            channel=Channel.WEB,
+            consent_given=True,
+            new_login=services.NewLogin(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            ),
+            language=get_language(),
+            request=request,
         )
     except services.DuplicateIdentityError as error:
         identity = next(step for step, _form, _owners in validated if step.slug == "identity")
@@ -424,7 +424,7 @@ def _submit(request, draft: RegistrationDraft, validated, form: AccountForm) -> 
         form.add_error(error.field if error.field in form.fields else None, str(error.message))
         return None
     draft.clear()
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, customer.user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(
         request,
         _(
@@ -433,64 +433,6 @@ def _submit(request, draft: RegistrationDraft, validated, form: AccountForm) -> 
         ),
     )
     return redirect("customers:status")
-
-
-def customer_register_with_login(
-    *, request: HttpRequest, kind: str, details: dict, username: str, password: str
-):
-    """Create the customer's login and register them with it, all or nothing.
-
-    A refused registration leaves no login behind. The refusal of a duplicate identity
-    is recorded for the risk engine by the service; that record is rolled back with the
-    login, so it is written again once the transaction is over.
-    """
-    register = (
-        services.individual_register
-        if kind == CustomerKind.INDIVIDUAL
-        else services.enterprise_register
-    )
-    try:
-        with transaction.atomic():
-            user = user_create(
-                username=username,
-                password=password,
-                role=Role.CUSTOMER,
-                email=details.get("email") or details.get("contact_email") or "",
-            )
-            register(
-                details=details,
-                channel=Channel.WEB,
-                consent_given=True,
-                actor=user,
-                user=user,
-                language=get_language(),
-                request=request,
-            )
-    except services.DuplicateIdentityError:
-        record_refused_duplicate(
-            kind=kind, details=details, channel=Channel.WEB, actor=None, request=request
-        )
-        raise
-    return user
-
-
-def record_refused_duplicate(*, kind: str, details: dict, channel: str, actor, request) -> None:
-    """Write the duplicate-identity attempt again after its transaction was rolled back."""
-    if kind == CustomerKind.INDIVIDUAL:
-        model, index_field, field = Individual, "document_number_index", "document_number"
-    else:
-        model, index_field, field = Enterprise, "credit_code_index", "credit_code"
-    # It raises the refusal again, which the caller is already handling.
-    with contextlib.suppress(services.DuplicateIdentityError):
-        services._refuse_duplicate(
-            model=model,
-            index_field=index_field,
-            value=details[field],
-            field=field,
-            channel=channel,
-            actor=actor,
-            request=request,
-        )
 
 
 # --- an in-store customer sets their login from the confirmation message ------------------
@@ -507,28 +449,6 @@ def _login_refusal(confirmation) -> str | None:
     if confirmation.is_expired:
         return _("This link has expired. Ask the store for a new message.")
     return None
-
-
-def customer_login_create(*, customer, username: str, password: str, request: HttpRequest):
-    """Give a customer entered in a store the login they chose; once only."""
-    with transaction.atomic():
-        locked = Customer.objects.select_for_update().get(pk=customer.pk)
-        if locked.user_id is not None:
-            raise DomainError(
-                _("A login already exists for this application: log in with it."),
-                code="login_exists",
-            )
-        profile = locked.profile
-        user = user_create(
-            username=username,
-            password=password,
-            role=Role.CUSTOMER,
-            email=getattr(profile, "email", "") or getattr(profile, "contact_email", "") or "",
-        )
-        locked.user = user
-        locked.save(update_fields=["user", "updated_at"])
-        audit_record(action="customer.login_created", actor=user, request=request, target=locked)
-    return user
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -551,7 +471,7 @@ def confirmation_set_login(request: HttpRequest, token: str) -> HttpResponse:
     form = LoginCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = customer_login_create(
+            user = services.customer_login_create(
                 customer=customer,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],

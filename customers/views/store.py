@@ -9,7 +9,6 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -33,21 +32,14 @@ from customers.forms.store import PaperFormForm
 from customers.selectors import store_application_detail, store_applications
 from kyc_portal.accounts.roles import Role, role_required
 from kyc_portal.core.errors import DomainError
-from verification.documents import document_upload
 from verification.enums import CaseState
-from verification.models import DocumentKind
 from verification.selectors import document_list
 
-from .registration import record_refused_duplicate
 from .status import NEXT_STEP, timeline
 
 _FORMS = {
     CustomerKind.INDIVIDUAL: (IndividualIdentityForm, IndividualContactForm),
     CustomerKind.ENTERPRISE: (EnterpriseIdentityForm, EnterpriseContactForm, EnterprisePartiesForm),
-}
-_REGISTER = {
-    CustomerKind.INDIVIDUAL: services.individual_register,
-    CustomerKind.ENTERPRISE: services.enterprise_register,
 }
 LIST_LIMIT = 200
 _DUPLICATE_FIELD = {
@@ -167,32 +159,17 @@ def paper_application(request: HttpRequest, kind: str) -> HttpResponse:
 
 def _register_with_scan(request: HttpRequest, application: PaperApplication, kind: str):
     paper = application.paper.cleaned_data
-    details = application.details()
-    try:
-        with transaction.atomic():
-            customer = _REGISTER[kind](
-                details=details,
-                channel=Channel.STORE,
-                consent_given=paper["consent_signed"],
-                actor=request.user,
-                store=request.user.store,
-                language=paper["language"],
-                request=request,
-            )
-            document_upload(
-                customer=customer,
-                kind=DocumentKind.PAPER_FORM,
-                uploaded_file=paper["scan"],
-                actor=request.user,
-                request=request,
-                case=customer.cases.order_by("-created_at").first(),
-            )
-    except services.DuplicateIdentityError:
-        record_refused_duplicate(
-            kind=kind, details=details, channel=Channel.STORE, actor=request.user, request=request
-        )
-        raise
-    return customer
+    return services.customer_register(
+        kind=kind,
+        details=application.details(),
+        channel=Channel.STORE,
+        consent_given=paper["consent_signed"],
+        actor=request.user,
+        store=request.user.store,
+        paper_form=paper["scan"],
+        language=paper["language"],
+        request=request,
+    )
 
 
 def _render_form(request: HttpRequest, application: PaperApplication, store) -> HttpResponse:
