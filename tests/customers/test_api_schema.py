@@ -83,6 +83,9 @@ def test_the_docs_page_loads_everything_from_our_own_server(client):
         assert source.startswith("/"), source
         if source.startswith("/static/"):
             assert finders.find(source.removeprefix("/static/")), f"missing {source}"
+    # The Content Security Policy refuses inline styles and scripts.
+    assert "<style" not in html
+    assert not re.search(r"<script>\s*\S", html)
     # The page's own script is a separate file (the CSP forbids inline scripts).
     assert not re.search(r"<script>[^<]", html)
     script_source = next(source for source in sources if "script" in source)
