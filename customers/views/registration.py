@@ -6,6 +6,8 @@ anything. Each step validates its own fields on POST; the review step rebuilds e
 from the session, validates all of it again and registers the customer with a new login.
 """
 
+import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -47,6 +49,8 @@ from customers.forms.registration import (
 from customers.models import ConfirmationState, ConsentPurpose
 from kyc_portal.accounts.roles import Role, user_has_role
 from kyc_portal.core.errors import DomainError
+from kyc_portal.crypto.envelope import Binding, decrypt, encrypt
+from kyc_portal.crypto.errors import DecryptionError
 
 SESSION_KEY = "customers.registration"
 # POST keys that are buttons or tokens, never the customer's data.
@@ -87,16 +91,29 @@ _DUPLICATE_FIELD = {
 
 class RegistrationDraft:
     """The registration in progress, in the session: typed values per kind and step,
-    which steps passed their checks, and refusals to show when a step is next displayed."""
+    which steps passed their checks, and refusals to show when a step is next displayed.
+
+    Sessions live in the database, so the draft is sealed with the field-encryption keys
+    like every other personal value at rest.
+    """
 
     def __init__(self, session) -> None:
         self.session = session
-        self.state = session.get(SESSION_KEY) or {
-            "kind": None,
-            "data": {},
-            "valid": {},
-            "errors": {},
-        }
+        sealed = session.get(SESSION_KEY)
+        self.draft_id = sealed["id"] if sealed else str(uuid.uuid4())
+        self.state = self._open(sealed) or {"kind": None, "data": {}, "valid": {}, "errors": {}}
+
+    def _binding(self) -> Binding:
+        return Binding.of(label="customers.registrationdraft", field="state", pk=self.draft_id)
+
+    def _open(self, sealed: dict | None) -> dict | None:
+        if not sealed:
+            return None
+        try:
+            return json.loads(decrypt(sealed["state"], binding=self._binding()))
+        except DecryptionError:
+            # Sealed under a key that has been retired since: start again.
+            return None
 
     @property
     def kind(self) -> str:
@@ -120,7 +137,6 @@ class RegistrationDraft:
                 self.state["kind"] = typed["kind"][0]
         else:
             self.state["data"].setdefault(self.kind, {})[step.slug] = typed
-        self.state["valid"].setdefault(self._key(step), None)
         self.state["valid"][self._key(step)] = valid
         self.state["errors"].pop(self._key(step), None)
         self._save()
@@ -144,8 +160,8 @@ class RegistrationDraft:
         return step.slug if step is TYPE else f"{self.kind}:{step.slug}"
 
     def _save(self) -> None:
-        self.session[SESSION_KEY] = self.state
-        self.session.modified = True
+        state = encrypt(json.dumps(self.state), binding=self._binding())
+        self.session[SESSION_KEY] = {"id": self.draft_id, "state": state}
 
 
 def form_rows(form: forms.Form) -> list[tuple[str, object]]:

@@ -509,3 +509,17 @@ def test_the_status_page_is_for_customers_only(client):
 def test_logged_in_customers_are_not_offered_a_second_registration(client):
     client.force_login(registered_customer().user)
     assert client.get(step_url("type"))["Location"] == reverse("customers:status")
+
+
+def test_the_draft_kept_between_steps_is_encrypted_in_the_session_table(client):
+    from django.contrib.sessions.models import Session
+
+    identity = identity_data()
+    client.post(step_url("type"), {"kind": "individual"})
+    client.post(step_url("identity"), identity)
+
+    stored = Session.objects.get().get_decoded()
+    assert identity["document_number"] not in str(stored)
+    assert identity["full_name"] not in str(stored)
+    # …and the step still shows what was typed.
+    assert identity["document_number"] in client.get(step_url("identity")).content.decode()
