@@ -4,8 +4,8 @@ Standard library only. Every run makes new random keys, so never pipe it over an
 existing .env: data encrypted with the old keys could no longer be read. `make run`
 writes the file only when it is missing.
 
-`--production` leaves out DEBUG; `make check` uses it to try the production settings
-with strong throw-away keys.
+`--production` leaves out DEBUG and names non-console message backends; `make check` and
+the Docker build use it to load the production settings with strong throw-away keys.
 """
 
 import argparse
@@ -27,12 +27,19 @@ def envfile_lines(*, debug: bool) -> list[str]:
     ]
     if debug:
         lines.append("DEBUG=true")
+    else:
+        # Production refuses the console backends, which print codes into the logs.
+        lines += ['EMAIL_URL="smtp://localhost:25"', "SMS_BACKEND=file"]
     return lines
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--production", action="store_true", help="keys only, without DEBUG=true")
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="without DEBUG=true, with non-console message backends",
+    )
     arguments = parser.parse_args(argv)
     print("\n".join(envfile_lines(debug=not arguments.production)))  # noqa: T201
 

@@ -61,7 +61,12 @@ class PortalUserAdmin(UserAdmin):
         return readonly
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        users = super().get_queryset(request).prefetch_related("groups")
+        if request.user.is_superuser:
+            return users
+        # Administrators manage staff accounts. Customers' logins (whose names may be a
+        # phone number or an e-mail) and superusers are out of their reach.
+        return users.exclude(is_superuser=True).exclude(groups__name=Role.CUSTOMER)
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)

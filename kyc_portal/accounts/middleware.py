@@ -13,7 +13,8 @@ from .selectors import user_has_confirmed_otp_device
 # Pages an unverified staff member may still open: the second-factor pages themselves,
 # logging out, switching the language, static files and the health check.
 _ALWAYS_OPEN_URL_NAMES = ("accounts:otp_verify", "accounts:otp_enrol", "accounts:logout")
-_ALWAYS_OPEN_PREFIXES = ("/i18n/", "/healthz")
+_ALWAYS_OPEN_PREFIXES = ("/i18n/",)
+_ALWAYS_OPEN_PATHS = frozenset({"/healthz"})
 
 
 class StaffSecondFactorMiddleware:
@@ -47,7 +48,7 @@ class StaffSecondFactorMiddleware:
                 settings.STATIC_URL,
                 *_ALWAYS_OPEN_PREFIXES,
             )
-        return path.startswith(self._open_paths)
+        return path in _ALWAYS_OPEN_PATHS or path.startswith(self._open_paths)
 
     @staticmethod
     def _second_factor_url(user) -> str | None:

@@ -94,8 +94,6 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "otp_totp.delete_totpdevice",
         "otp_static.view_staticdevice",
         "otp_static.delete_staticdevice",
-        "authtoken.view_tokenproxy",
-        "authtoken.delete_tokenproxy",
     ),
 }
 

@@ -18,7 +18,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = [
         "seq",
         "timestamp",
-        "actor",
         "actor_label",
         "action",
         "target_type",

@@ -24,7 +24,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
 }
-CELERY_TIMEZONE = "Asia/Shanghai"
+# Keep Django's LOGGING (and its personal-data masking filter) in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Queues the outgoing messages the broker refused (it was down) or lost.
     "messaging-outbox-relay": {"task": "messaging.outbox_relay", "schedule": 30.0},

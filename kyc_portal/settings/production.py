@@ -1,7 +1,21 @@
 """Production: everything secure by default; `manage.py check --deploy` reports nothing."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .env import env
+
+# Console backends print confirmation codes and links, and whole e-mails, into the logs.
+if SMS_BACKEND == "console":  # noqa: F405
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=console would print confirmation codes into the logs: use http (or file "
+        "for a demo) in production."
+    )
+if EMAIL_BACKEND.endswith("console.EmailBackend"):  # noqa: F405
+    raise ImproperlyConfigured(
+        "EMAIL_URL=consolemail:// would print whole e-mails into the logs: use smtp:// in "
+        "production."
+    )
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

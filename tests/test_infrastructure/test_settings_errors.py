@@ -122,3 +122,42 @@ def test_wsgi_entry_point_names_the_missing_variable_without_a_traceback():
     assert "Configuration error:" in result.stderr
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"SMS_BACKEND": "console", "EMAIL_URL": "smtp://localhost:25"}, "SMS_BACKEND"),
+        ({"SMS_BACKEND": "file", "EMAIL_URL": "consolemail://"}, "EMAIL_URL"),
+    ],
+    ids=["console-sms", "console-email"],
+)
+def test_production_refuses_backends_that_print_codes_into_the_logs(variables, named):
+    result = start("check", settings_module="kyc_portal.settings.production", **variables)
+
+    assert result.returncode != 0
+    assert "Configuration error:" in result.stderr
+    assert named in result.stderr
+
+
+def test_the_celery_worker_keeps_masking_personal_data_in_its_logs():
+    """Celery re-configures logging when a worker starts; the masking filter must survive."""
+    worker_logging = (
+        "import django, logging; django.setup();"
+        "from kyc_portal.celery import app; app.log.setup(loglevel='INFO');"
+        "logging.getLogger('kyc_portal.test').warning('SMS to 13800138000 for 11010519491231002X')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", worker_logging],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kyc_portal.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    logged = result.stdout + result.stderr
+    assert "SMS to" in logged, logged
+    assert "13800138000" not in logged
+    assert "11010519491231002X" not in logged

@@ -96,3 +96,42 @@ def test_an_administrator_cannot_make_a_superuser(client):
 
     assert response.status_code == 200
     assert 'name="is_superuser"' not in response.content.decode()
+
+
+def test_an_administrator_cannot_touch_a_superuser(client):
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
+    root = User.objects.create_superuser("root", password="a-long-root-password-2026")
+
+    change = client.get(reverse("admin:accounts_user_change", args=[root.pk]))
+    password = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "taken-over-2026!", "password2": "taken-over-2026!"},
+    )
+
+    assert change.status_code in (302, 404)
+    assert password.status_code in (403, 404)
+    root.refresh_from_db()
+    assert root.check_password("a-long-root-password-2026")
+
+
+def test_the_user_list_leaves_out_customers_and_their_login_names(client):
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
+    UserFactory(role=Role.CUSTOMER, username="13800138000")
+    UserFactory(role=Role.REVIEWER, username="reviewer-zhang")
+
+    page = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+
+    assert "reviewer-zhang" in page
+    assert "13800138000" not in page
+
+
+def test_administrators_cannot_read_customers_api_tokens(client):
+    from rest_framework.authtoken.models import Token
+
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
+    token = Token.objects.create(user=UserFactory(role=Role.CUSTOMER))
+
+    response = client.get("/admin/authtoken/tokenproxy/")
+
+    assert response.status_code == 403
+    assert token.key not in response.content.decode()

@@ -217,3 +217,11 @@ def test_the_admin_needs_the_second_factor_too(client):
     assert client.get("/admin/")["Location"].startswith(VERIFY)
     client.post(VERIFY, {"otp_token": totp_code(device)})
     assert client.get("/admin/").status_code == 200
+
+
+def test_only_the_health_check_itself_is_open_to_unverified_staff(client):
+    device = TOTPDeviceFactory(user=UserFactory(role=Role.REVIEWER))
+    log_in(client, device.user)
+
+    assert client.get("/healthz").status_code in (200, 503)
+    assert client.get("/healthz-and-more/")["Location"].startswith(VERIFY)

@@ -41,3 +41,14 @@ def test_admin_list_finds_the_history_of_one_target(superuser_request):
 
     assert response.status_code == 200
     assert list(response.context_data["cl"].queryset) == [wanted]
+
+
+def test_an_entry_shows_the_recorded_label_not_the_login_name(client):
+    customer = User.objects.create_user(username="13800138000", password="x-not-used-2")
+    entry = audit_record(action="auth.login", actor=customer)
+    client.force_login(User.objects.create_superuser(username="root2", password="x-not-used-3"))
+
+    page = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
+
+    assert page.count("13800138000") == 0
+    assert f"user:{customer.pk}" in page
