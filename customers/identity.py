@@ -30,15 +30,6 @@ _USCC_ALPHABET = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 _RESIDENCE_PERMIT_REGIONS = {"810000", "820000", "830000"}
 
 
-def normalise_document_number(value: str) -> str:
-    """Full-width to half-width, no spaces, upper case: "１１０１０５ … ｘ" → "110105…X".
-
-    The blind index normalises the same way, so what is validated is what is looked up.
-    """
-    # Upper-casing can un-normalise some letters; normalise once more so this is idempotent.
-    return unicodedata.normalize("NFKC", normalise_id_number(value))
-
-
 def _gb11643_parts(number: str) -> tuple[datetime.date, Gender]:
     """Check length, digits, check digit and birth date of an 18-character GB 11643 number."""
     if len(number) != 18:
@@ -75,7 +66,7 @@ def _gb11643_parts(number: str) -> tuple[datetime.date, Gender]:
 
 def validate_resident_id(value: str) -> tuple[str, datetime.date, Gender]:
     """A mainland resident ID card number; returns (number, birth date, gender)."""
-    number = normalise_document_number(value)
+    number = normalise_id_number(value)
     birth_date, gender = _gb11643_parts(number)
     try:
         ric.get_birth_place(number)
@@ -90,7 +81,7 @@ def validate_resident_id(value: str) -> tuple[str, datetime.date, Gender]:
 
 def validate_residence_permit(value: str) -> tuple[str, datetime.date, Gender]:
     """Residence permit for Hong Kong, Macau and Taiwan residents: GB 11643 with 81/82/83."""
-    number = normalise_document_number(value)
+    number = normalise_id_number(value)
     birth_date, gender = _gb11643_parts(number)
     if number[:6] not in _RESIDENCE_PERMIT_REGIONS:
         raise ValidationError(
@@ -102,7 +93,7 @@ def validate_residence_permit(value: str) -> tuple[str, datetime.date, Gender]:
 
 def validate_permanent_residence_id(value: str) -> tuple[str, datetime.date | None, Gender | None]:
     """Foreign permanent residence ID: the 2023 card (18 digits, starts with 9) or the old one."""
-    number = normalise_document_number(value)
+    number = normalise_id_number(value)
     if _OLD_PERMANENT_RESIDENCE_ID.match(number):
         return number, None, None
     if len(number) == 18 and number.startswith("9"):
@@ -118,7 +109,7 @@ def validate_permanent_residence_id(value: str) -> tuple[str, datetime.date | No
 
 
 def validate_passport(value: str, *, nationality: str) -> str:
-    number = normalise_document_number(value)
+    number = normalise_id_number(value)
     if nationality == "CN":
         if not _MAINLAND_PASSPORT.match(number):
             raise ValidationError(
@@ -137,7 +128,7 @@ def validate_passport(value: str, *, nationality: str) -> str:
 
 
 def validate_travel_permit(value: str) -> str:
-    number = normalise_document_number(value)
+    number = normalise_id_number(value)
     if not (_HK_MACAU_TRAVEL_PERMIT.match(number) or _TAIWAN_TRAVEL_PERMIT.match(number)):
         raise ValidationError(
             _(
@@ -179,9 +170,11 @@ def validate_identity_document(
     errors = {}
     if encoded_birth_date and birth_date and encoded_birth_date != birth_date:
         errors["birth_date"] = ValidationError(
-            _("The ID number says you were born on %(encoded)s, not on the date you entered."),
+            _(
+                "This date of birth differs from the one in the ID number (its digits 7 to "
+                "14): check both."
+            ),
             code="birth_date_mismatch",
-            params={"encoded": encoded_birth_date.isoformat()},
         )
     if encoded_gender and gender and encoded_gender != gender:
         errors["gender"] = ValidationError(
@@ -215,7 +208,7 @@ def validate_birth_date(value: datetime.date, *, minimum_age: int) -> None:
 
 def validate_credit_code(value: str) -> str:
     """Unified social credit code (GB 32100): 18 characters, check character last."""
-    code = normalise_document_number(value)
+    code = normalise_id_number(value)
     if len(code) != 18:
         raise ValidationError(
             _("A unified social credit code has 18 characters; this one has %(count)d."),

@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.consent_texts import CURRENT_VERSION
 from customers.enums import CustomerKind, DocumentType, Gender
-from customers.identity import normalise_document_number
 from customers.models import ConsentPurpose
 from customers.validation import enterprise_clean, individual_clean
 from kyc_portal.accounts.models import User
+from kyc_portal.crypto.normalise import normalise_id_number
 
 # Typed values may carry spaces or a country prefix; the stored value is checked later.
 NAME_MAX_LENGTH = 100
@@ -217,7 +217,7 @@ class IndividualIdentityForm(SharedValidationMixin, forms.Form):
     )
 
     def clean_document_number(self) -> str:
-        return normalise_document_number(self.cleaned_data["document_number"])
+        return normalise_id_number(self.cleaned_data["document_number"])
 
     def clean_nationality(self) -> str:
         return self.cleaned_data["nationality"].upper()
@@ -313,7 +313,7 @@ class EnterpriseIdentityForm(SharedValidationMixin, forms.Form):
     )
 
     def clean_credit_code(self) -> str:
-        return normalise_document_number(self.cleaned_data["credit_code"])
+        return normalise_id_number(self.cleaned_data["credit_code"])
 
 
 class EnterpriseContactForm(SharedValidationMixin, AddressFieldsMixin, forms.Form):
@@ -380,7 +380,7 @@ class EnterprisePartiesForm(SharedValidationMixin, forms.Form):
     representative_nationality = nationality_field()
 
     def clean_representative_document_number(self) -> str:
-        return normalise_document_number(self.cleaned_data["representative_document_number"])
+        return normalise_id_number(self.cleaned_data["representative_document_number"])
 
     def clean_representative_nationality(self) -> str:
         return self.cleaned_data["representative_nationality"].upper()
@@ -402,7 +402,7 @@ class BeneficialOwnerForm(forms.Form):
     )
 
     def clean_document_number(self) -> str:
-        return normalise_document_number(self.cleaned_data["document_number"])
+        return normalise_id_number(self.cleaned_data["document_number"])
 
     def clean_nationality(self) -> str:
         return self.cleaned_data["nationality"].upper()

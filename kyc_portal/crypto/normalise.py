@@ -25,7 +25,8 @@ def _nfkc(value: object) -> str:
 
 def normalise_id_number(value: object) -> str:
     """Identity documents: NFKC, every kind of whitespace removed, upper case (x -> X)."""
-    return "".join(_nfkc(value).split()).upper()
+    # Upper-casing can un-normalise some letters; normalise once more so this is idempotent.
+    return unicodedata.normalize("NFKC", "".join(_nfkc(value).split()).upper())
 
 
 def normalise_phone(value: object) -> str:
