@@ -591,12 +591,7 @@ class ResendConfirmationApi(CustomerApiView):
         },
     )
     def post(self, request, *args, **kwargs):
-        try:
-            confirmation_resend(case=self.own_case(), actor=request.user, request=request)
-        except DomainError as error:
-            if error.code == "resend_rate_limited":
-                error.status_code = status.HTTP_429_TOO_MANY_REQUESTS
-            raise
+        confirmation_resend(case=self.own_case(), actor=request.user, request=request)
         return self.application_response(status_code=status.HTTP_202_ACCEPTED)
 
 

@@ -22,10 +22,7 @@ def _with_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 
 def _latest_case(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     latest = Case.objects.filter(customer=OuterRef("pk")).order_by("-created_at")
-    return customers.annotate(
-        latest_case_state=Subquery(latest.values("state")[:1]),
-        latest_case_id=Subquery(latest.values("pk")[:1]),
-    )
+    return customers.annotate(latest_case_state=Subquery(latest.values("state")[:1]))
 
 
 @dataclass(frozen=True)
@@ -48,9 +45,8 @@ def customer_application_status(
     """
     if not user_has_role(user, Role.CUSTOMER):
         return None
-    customer = scope_to_user(
-        _with_profile(Customer.objects.all()), user, customer_path="user"
-    ).first()
+    # By login, not by role scope: a customer has exactly one customer record.
+    customer = _with_profile(Customer.objects.filter(user=user)).first()
     if customer is None:
         return None
     cases = customer.cases.order_by("-created_at")
@@ -87,7 +83,7 @@ def store_applications(*, actor: User) -> QuerySet[Customer]:
     if not user_has_role(actor, Role.STORE_STAFF):
         return Customer.objects.none()
     customers = Customer.objects.filter(store__isnull=False).select_related(
-        "individual", "enterprise", "entered_by"
+        "individual", "enterprise"
     )
     scoped = scope_to_user(customers, actor, customer_path=None, store_path="store")
     return _latest_case(scoped).order_by("-created_at")

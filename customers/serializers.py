@@ -284,58 +284,50 @@ class RegistrationResultSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("API token of the new login."))
 
 
+class MaskedField(serializers.CharField):
+    """A personal value, shown through one of the masking helpers (read only)."""
+
+    def __init__(self, mask, **kwargs) -> None:
+        self.mask = mask
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return self.mask(value)
+
+
 class MaskedIdentitySerializer(serializers.Serializer):
-    full_name = serializers.SerializerMethodField()
+    full_name = MaskedField(mask_name)
     nationality = serializers.CharField()
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
-    document_number = serializers.SerializerMethodField()
-
-    def get_full_name(self, person) -> str:
-        return mask_name(person.full_name)
-
-    def get_document_number(self, person) -> str:
-        return mask_id_number(person.document_number)
+    document_number = MaskedField(mask_id_number)
 
 
-class MaskedIndividualSerializer(MaskedIdentitySerializer):
-    birth_date = serializers.SerializerMethodField()
-    gender = serializers.ChoiceField(choices=Gender.choices)
-    mobile = serializers.SerializerMethodField()
-    email = serializers.SerializerMethodField()
+class MaskedAddressSerializer(serializers.Serializer):
     province = serializers.CharField()
     city = serializers.CharField()
     district = serializers.CharField()
-    street = serializers.SerializerMethodField()
+    street = MaskedField(mask_address)
+
+
+class MaskedIndividualSerializer(MaskedIdentitySerializer, MaskedAddressSerializer):
+    birth_date = MaskedField(mask_date)
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    mobile = MaskedField(mask_phone)
+    email = MaskedField(mask_email)
     occupation = serializers.CharField()
-
-    def get_birth_date(self, individual) -> str:
-        return mask_date(individual.birth_date)
-
-    def get_mobile(self, individual) -> str:
-        return mask_phone(individual.mobile)
-
-    def get_email(self, individual) -> str:
-        return mask_email(individual.email)
-
-    def get_street(self, individual) -> str:
-        return mask_address(individual.street)
 
 
 class MaskedBeneficialOwnerSerializer(MaskedIdentitySerializer):
     share = serializers.DecimalField(max_digits=5, decimal_places=2)
 
 
-class MaskedEnterpriseSerializer(serializers.Serializer):
+class MaskedEnterpriseSerializer(MaskedAddressSerializer):
     legal_name = serializers.CharField()
-    credit_code = serializers.SerializerMethodField()
+    credit_code = MaskedField(mask_id_number)
     business_scope = serializers.CharField()
-    province = serializers.CharField()
-    city = serializers.CharField()
-    district = serializers.CharField()
-    street = serializers.SerializerMethodField()
-    contact_name = serializers.SerializerMethodField()
-    contact_mobile = serializers.SerializerMethodField()
-    contact_email = serializers.SerializerMethodField()
+    contact_name = MaskedField(mask_name)
+    contact_mobile = MaskedField(mask_phone)
+    contact_email = MaskedField(mask_email)
     legal_representative = MaskedIdentitySerializer()
     beneficial_owners = serializers.SerializerMethodField()
 
@@ -346,21 +338,6 @@ class MaskedEnterpriseSerializer(serializers.Serializer):
         if owners is None:
             owners = enterprise.beneficial_owners.order_by("-share")
         return MaskedBeneficialOwnerSerializer(owners, many=True).data
-
-    def get_credit_code(self, enterprise) -> str:
-        return mask_id_number(enterprise.credit_code)
-
-    def get_street(self, enterprise) -> str:
-        return mask_address(enterprise.street)
-
-    def get_contact_name(self, enterprise) -> str:
-        return mask_name(enterprise.contact_name)
-
-    def get_contact_mobile(self, enterprise) -> str:
-        return mask_phone(enterprise.contact_mobile)
-
-    def get_contact_email(self, enterprise) -> str:
-        return mask_email(enterprise.contact_email)
 
 
 class SentToSerializer(serializers.Serializer):

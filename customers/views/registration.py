@@ -83,10 +83,6 @@ STEPS: dict[str, tuple[Step, ...]] = {
     ),
 }
 # Where the service's duplicate refusal is shown.
-_DUPLICATE_FIELD = {
-    CustomerKind.INDIVIDUAL: "document_number",
-    CustomerKind.ENTERPRISE: "credit_code",
-}
 
 
 class RegistrationDraft:
@@ -420,7 +416,7 @@ def _submit(request, draft: RegistrationDraft, validated, form: AccountForm) -> 
         )
     except services.DuplicateIdentityError as error:
         identity = next(step for step, _form, _owners in validated if step.slug == "identity")
-        draft.refuse(identity, {_DUPLICATE_FIELD[kind]: [str(error.message)]})
+        draft.refuse(identity, {error.field: [str(error.message)]})
         return redirect(_step_url(identity))
     except ValidationError as error:
         # The steps passed; the service found more (rules that changed since): show each

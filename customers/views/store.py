@@ -42,10 +42,6 @@ _FORMS = {
     CustomerKind.ENTERPRISE: (EnterpriseIdentityForm, EnterpriseContactForm, EnterprisePartiesForm),
 }
 LIST_LIMIT = 200
-_DUPLICATE_FIELD = {
-    CustomerKind.INDIVIDUAL: "document_number",
-    CustomerKind.ENTERPRISE: "credit_code",
-}
 
 
 class PaperApplication:
@@ -138,7 +134,7 @@ def paper_application(request: HttpRequest, kind: str) -> HttpResponse:
         try:
             customer = _register_with_scan(request, application, kind)
         except services.DuplicateIdentityError as error:
-            application.add_errors({_DUPLICATE_FIELD[kind]: [str(error.message)]})
+            application.add_errors({error.field: [str(error.message)]})
         except ValidationError as error:
             application.add_errors(error.error_dict)
         except DomainError as error:
