@@ -4,10 +4,12 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from kyc_portal.accounts.models import User
 from kyc_portal.accounts.roles import Role, user_has_role
 from kyc_portal.accounts.selectors import scope_to_user
+from verification.enums import CaseState
 from verification.models import Case
 
 from .enums import CustomerKind
@@ -23,6 +25,47 @@ def _with_profile(customers: QuerySet[Customer]) -> QuerySet[Customer]:
 def _latest_case(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     latest = Case.objects.filter(customer=OuterRef("pk")).order_by("-created_at")
     return customers.annotate(latest_case_state=Subquery(latest.values("state")[:1]))
+
+
+# What happens next, in the customer's words, for each state of their case.
+NEXT_STEP = {
+    CaseState.COLLECTING: _("We are still collecting your details."),
+    CaseState.AWAITING_CONFIRMATION: _(
+        "We are sending you a summary of your details by e-mail or SMS. Open the link in it "
+        "(or enter its 6-digit code) to confirm them or correct them; we can check your "
+        "identity only after that."
+    ),
+    CaseState.DOCUMENT_REVIEW: _(
+        "A reviewer is checking your details and documents. You get a message as soon as "
+        "they have decided."
+    ),
+    CaseState.BIOMETRIC_CHECK: _(
+        "We need to compare your face with the photo on your identity document; we tell you "
+        "how in a message."
+    ),
+    CaseState.BACKGROUND_CHECK: _(
+        "We are making a few more checks. There is nothing to do for you."
+    ),
+    CaseState.NEEDS_MORE_INFORMATION: _(
+        "The reviewer needs more information from you: the message we sent you says what."
+    ),
+    CaseState.APPROVED: _("Your identity is confirmed. Your customer number follows shortly."),
+    CaseState.REGISTERED: _("You are registered as our customer."),
+    CaseState.REJECTED: _(
+        "We could not confirm your identity. The message we sent you explains why and what "
+        "you can do."
+    ),
+    CaseState.WITHDRAWN: _("This application was withdrawn."),
+    CaseState.EXPIRED: _(
+        "You did not confirm your details in time. Apply again, or ask one of our stores for help."
+    ),
+    CaseState.RECHECK: _("It is time to check that your details are still up to date."),
+}
+
+
+def case_next_step(case: Case | None) -> str:
+    """What the customer should expect or do next, for the web and the app alike."""
+    return str(NEXT_STEP.get(case.state, "")) if case is not None else ""
 
 
 @dataclass(frozen=True)

@@ -27,41 +27,11 @@ from verification.enums import CaseState
 
 from .enums import CustomerKind, DocumentType, Gender
 from .models import ConfirmationDelivery, ConfirmationState
+from .selectors import case_next_step
+from .validation import DOCUMENT_NUMBER_MAX_LENGTH, MAX_BENEFICIAL_OWNERS, PHONE_MAX_LENGTH
 
-# Longer than any real document number, so spaces and full-width digits still fit; the
-# validation normalises and then checks the exact length.
-DOCUMENT_NUMBER_MAX_LENGTH = 40
-PHONE_MAX_LENGTH = 30
-MAX_BENEFICIAL_OWNERS = 20
 _UNKNOWN_FIELD_NAME_LENGTH = 100
 USERNAME_TAKEN = _("This login name is taken: choose another one.")
-
-NEXT_STEPS = {
-    CaseState.COLLECTING: _("Finish your application and submit it."),
-    CaseState.AWAITING_CONFIRMATION: _(
-        "Check the summary we sent you by e-mail or SMS, then confirm it with the 6-digit "
-        "code. If something is wrong, correct it first."
-    ),
-    CaseState.DOCUMENT_REVIEW: _(
-        "Nothing to do for now: a reviewer is checking your application. We will tell you "
-        "when it is done."
-    ),
-    CaseState.BIOMETRIC_CHECK: _("Please complete the face check: we will tell you how and where."),
-    CaseState.BACKGROUND_CHECK: _("Nothing to do for now: we are completing the checks."),
-    CaseState.NEEDS_MORE_INFORMATION: _(
-        "We need more information from you: see the message we sent you."
-    ),
-    CaseState.APPROVED: _("Your application is approved. Your customer number follows soon."),
-    CaseState.REGISTERED: _("You are a registered customer. Nothing else to do."),
-    CaseState.REJECTED: _(
-        "Your application was not accepted. Contact us or visit a store to find out why."
-    ),
-    CaseState.WITHDRAWN: _("This application was withdrawn. Contact us to start again."),
-    CaseState.EXPIRED: _(
-        "You did not confirm your data in time. Contact us or visit a store to start again."
-    ),
-    CaseState.RECHECK: _("Please check that your details are still current."),
-}
 
 
 class StrictSerializer(serializers.Serializer):
@@ -274,7 +244,7 @@ class CaseStatusSerializer(serializers.Serializer):
     confirmed_at = serializers.DateTimeField(allow_null=True)
 
     def get_next_step(self, case) -> str:
-        return str(NEXT_STEPS.get(case.state, ""))
+        return case_next_step(case)
 
 
 class RegistrationResultSerializer(serializers.Serializer):

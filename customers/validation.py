@@ -22,6 +22,11 @@ from .identity import (
 
 MAX_TOTAL_SHARE = Decimal("100")
 BENEFICIAL_OWNER_THRESHOLD = Decimal("25")
+MAX_BENEFICIAL_OWNERS = 4  # 4 × 25% is everything there is to own
+# Limits of what may be typed, for every channel. Longer than any real document number or
+# phone, so spaces and full-width digits still fit; validation then checks the exact form.
+DOCUMENT_NUMBER_MAX_LENGTH = 40
+PHONE_MAX_LENGTH = 30
 
 
 def _collect(errors: dict, field: str, check, *args, **kwargs):

@@ -20,21 +20,24 @@ from django.utils.translation import gettext_lazy as _
 from customers.consent_texts import CURRENT_VERSION
 from customers.enums import CustomerKind, DocumentType, Gender
 from customers.models import ConsentPurpose
-from customers.validation import enterprise_clean, individual_clean
+from customers.validation import (
+    DOCUMENT_NUMBER_MAX_LENGTH,
+    MAX_BENEFICIAL_OWNERS,
+    PHONE_MAX_LENGTH,
+    enterprise_clean,
+    individual_clean,
+)
 from kyc_portal.accounts.models import User
 from kyc_portal.crypto.normalise import normalise_id_number
 
 # Typed values may carry spaces or a country prefix; the stored value is checked later.
 NAME_MAX_LENGTH = 100
-DOCUMENT_NUMBER_MAX_LENGTH = 30
-PHONE_MAX_LENGTH = 30
 REGION_MAX_LENGTH = 30
 STREET_MAX_LENGTH = 200
 OCCUPATION_MAX_LENGTH = 100
 LEGAL_NAME_MAX_LENGTH = 200
 BUSINESS_SCOPE_MAX_LENGTH = 2000
 EMAIL_MAX_LENGTH = 254
-MAX_BENEFICIAL_OWNERS = 4  # 4 × 25% is everything there is to own
 
 _country_code = RegexValidator(
     r"^[A-Za-z]{2}$",

@@ -29,13 +29,13 @@ from customers.forms.registration import (
     inline_check_messages,
 )
 from customers.forms.store import PaperFormForm
-from customers.selectors import store_application_detail, store_applications
+from customers.selectors import case_next_step, store_application_detail, store_applications
 from kyc_portal.accounts.roles import Role, role_required
 from kyc_portal.core.errors import DomainError
 from verification.enums import CaseState
 from verification.selectors import document_list
 
-from .status import NEXT_STEP, timeline
+from .status import timeline
 
 _FORMS = {
     CustomerKind.INDIVIDUAL: (IndividualIdentityForm, IndividualContactForm),
@@ -212,7 +212,7 @@ def application_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResp
         "customer": status.customer,
         "profile": status.customer.profile,
         "case": case,
-        "next_step": NEXT_STEP.get(case.state, "") if case is not None else "",
+        "next_step": case_next_step(case),
         "timeline": timeline(status),
         "documents": document_list(user=request.user, customer=status.customer),
         "is_enterprise": status.customer.kind == CustomerKind.ENTERPRISE,

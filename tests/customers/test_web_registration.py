@@ -396,7 +396,7 @@ def test_very_long_inputs_get_a_length_error_not_a_server_error(english, client)
     )
     assert response.status_code == 200
     assert "at most 100 characters" in field_errors(response, "full_name")
-    assert "at most 30 characters" in field_errors(response, "document_number")
+    assert "at most 40 characters" in field_errors(response, "document_number")
 
 
 def test_full_width_digits_and_a_lower_case_x_are_accepted_and_normalised(client):
