@@ -88,11 +88,6 @@ def test_owner_shares_above_100_percent_are_refused():
     assert raised.value.error_dict["beneficial_owners"][0].code == "share_total"
 
 
-def test_html_is_stored_as_text():
-    customer = register_individual(full_name="<script>alert(1)</script>")
-    assert Individual.objects.get(customer=customer).full_name == "<script>alert(1)</script>"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_cannot_both_succeed():
     if connection.vendor != "postgresql":

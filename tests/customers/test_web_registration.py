@@ -160,6 +160,8 @@ def test_an_individual_registers_is_logged_in_and_sees_the_status_page(client):
     assert "王**" in page
     assert identity["document_number"] not in page  # masked on the status page
     assert identity["document_number"][:6] + "********" in page
+    # Received, consent given, summary sent for confirmation.
+    assert page.count('class="timeline__item"') == 3
     assert "customers.registration" not in client.session  # the draft is gone
 
 
