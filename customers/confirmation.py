@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import hmac
-import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -58,8 +57,6 @@ from .models import (
     ConfirmationState,
     Customer,
 )
-
-logger = logging.getLogger(__name__)
 
 LINK_SALT = "customers.confirmation.link"
 CODE_DIGITS = 6

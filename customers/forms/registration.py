@@ -153,13 +153,10 @@ class SharedValidationMixin(FieldsetsMixin):
 
     shared_clean: Callable[[Mapping[str, Any]], dict]
 
-    def shared_data(self, cleaned_data: dict) -> dict:
-        return dict(cleaned_data)
-
     def clean(self):
         cleaned_data = super().clean()
         try:
-            type(self).shared_clean(self.shared_data(cleaned_data))
+            type(self).shared_clean(dict(cleaned_data))
         except ValidationError as error:
             self.add_shared_errors(error.error_dict)
         return cleaned_data

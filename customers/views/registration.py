@@ -261,7 +261,7 @@ def _form_step(request: HttpRequest, draft: RegistrationDraft, step: Step) -> Ht
             ):
                 return redirect(_step_url(REVIEW))
             return redirect(_step_url(steps[steps.index(step) + 1]))
-        return _render_step(request, draft, step, form, owners, status=200)
+        return _render_step(request, draft, step, form, owners)
 
     stored = draft.data(step)
     if stored is None:
@@ -310,14 +310,14 @@ def _step_context(draft: RegistrationDraft, step: Step) -> dict:
     }
 
 
-def _render_step(request, draft, step, form, owners, *, status: int = 200) -> HttpResponse:
+def _render_step(request, draft, step, form, owners) -> HttpResponse:
     context = {
         **_step_context(draft, step),
         "form": form,
         "owners": owners,
         "return_to_review": request.GET.get("return") == "review",
     }
-    return render(request, f"customers/registration/step_{step.slug}.html", context, status=status)
+    return render(request, f"customers/registration/step_{step.slug}.html", context)
 
 
 # --- review and submission ---------------------------------------------------------------

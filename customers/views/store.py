@@ -83,17 +83,14 @@ class PaperApplication:
         if self.owners is not None:
             self.owners.show_without_errors()
 
-    def add_errors(self, error_dict: dict) -> bool:
-        """File the service's errors beside their fields; False if a field was not found."""
-        placed = True
+    def add_errors(self, error_dict: dict) -> None:
+        """File the service's errors beside their fields (on the form, if no field fits)."""
         for field, errors in error_dict.items():
             form = next((form for form in self.forms if field in form.fields), None)
             if form is None:
-                placed = False
                 self.paper.add_error(None, errors)
             else:
                 form.add_error(field, errors)
-        return placed
 
     def ask_for_scan_again(self) -> None:
         # Browsers cannot put a file back into a file input on the re-displayed page.
