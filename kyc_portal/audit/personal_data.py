@@ -3,17 +3,16 @@
 The audit trail records who, when, what and from where; identity numbers, phone numbers,
 e-mail addresses, names and addresses stay in the encrypted customer records. This check
 looks at both the keys (a key called "phone" is refused whatever its value) and the values
-(something that looks like a Chinese ID number, a mobile number, an e-mail address or any
-long run of digits is refused). It errs on the side of refusing: details are for codes,
-counts and state names.
-
-kyc_portal.crypto.masking had no reusable pattern when this was written, so the patterns
-live here.
+(anything the log masking would mask — an identity number, a credit code, a mobile
+number, an e-mail address — and any long run of digits is refused). It errs on the side
+of refusing: details are for codes, counts and state names.
 """
 
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from kyc_portal.crypto.masking import mask_personal_data
 
 # Whole keys that name a personal value.
 _PERSONAL_KEYS = frozenset(
@@ -44,13 +43,8 @@ _PERSONAL_KEY_WORDS = frozenset(
     {"name", "phone", "mobile", "tel", "telephone", "email", "mail", "address", "passport"}
 )
 
-_PERSONAL_VALUE_PATTERNS = {
-    "an e-mail address": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),
-    "a mobile number": re.compile(r"(?<![\w-])(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?![\w-])"),
-    "an ID number": re.compile(r"(?<![\w-])(?:\d{17}[\dXx]|\d{15})(?![\w-])"),
-    # Bank cards, landlines and numbers in other layouts.
-    "a long number": re.compile(r"(?<![\w-])\+?\d{11,}(?![\w-])"),
-}
+# Bank cards, landlines and numbers in other layouts, which the log masking leaves alone.
+_LONG_NUMBER = re.compile(r"(?<![\w-])\+?\d{11,}(?![\w-])")
 
 
 class PersonalDataInAuditError(ValueError):
@@ -89,13 +83,11 @@ def find_personal_data(details: Mapping[str, Any]) -> str | None:
             return f"the key {path!r} names a personal value"
         if isinstance(leaf, bool) or not isinstance(leaf, str | int):
             continue
-        text = str(leaf)
-        for label, pattern in _PERSONAL_VALUE_PATTERNS.items():
-            if pattern.search(text):
-                return f"the value at {path!r} looks like {label}"
+        if looks_personal(str(leaf)):
+            return f"the value at {path!r} looks like a personal value"
     return None
 
 
 def looks_personal(text: str) -> bool:
     """True when a free-text label (such as a username) is itself a personal value."""
-    return any(pattern.search(text) for pattern in _PERSONAL_VALUE_PATTERNS.values())
+    return mask_personal_data(text) != text or bool(_LONG_NUMBER.search(text))

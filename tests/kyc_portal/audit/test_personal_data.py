@@ -28,6 +28,8 @@ pytestmark = pytest.mark.django_db
         {"contact": "zhang.san@example.com"},
         {"account": "6222020200112233445"},
         {"items": ["ok", {"values": ["13912345678"]}]},
+        {"note": "enterprise 91350100M000100Y43"},
+        {"passport_no": "x"},
     ],
 )
 def test_personal_values_are_refused_and_nothing_is_written(details):
