@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 
-from kyc_portal.accounts.roles import Role, user_roles
+from kyc_portal.accounts.roles import Role
 from kyc_portal.accounts.selectors import scope_to_user
 from verification.models import Document
 
@@ -20,14 +20,13 @@ def document_scope_to_user(queryset: QuerySet[Document], user) -> QuerySet[Docum
     Reviewers, senior reviewers and compliance officers: all. Store staff: those of their
     store's customers. A customer: their own. Anyone else (administrators included): none.
     """
-    roles = user_roles(user)
-    if roles & DOCUMENT_REVIEW_ROLES:
-        return queryset
-    if roles & {Role.STORE_STAFF, Role.CUSTOMER}:
-        return scope_to_user(
-            queryset, user, customer_path="customer__user", store_path="customer__store"
-        )
-    return queryset.none()
+    return scope_to_user(
+        queryset,
+        user,
+        customer_path="customer__user",
+        store_path="customer__store",
+        unscoped_roles=DOCUMENT_REVIEW_ROLES,
+    )
 
 
 def document_list(*, user, customer=None, case=None) -> QuerySet[Document]:

@@ -20,16 +20,17 @@ def scope_to_user(
     *,
     customer_path: str | None = "customer__user",
     store_path: str | None = "store",
+    unscoped_roles: frozenset[Role] = UNSCOPED_ROLES,
 ) -> QuerySet:
     """Only the rows of ``queryset`` that ``user`` may reach.
 
     Customers get the rows whose ``customer_path`` leads to themselves, store staff the
     rows whose ``store_path`` is their store, reviewers, compliance officers and
-    administrators everything, anyone else nothing. Pass ``None`` as a path when the
-    model has no such link: that role then gets nothing.
+    administrators everything (or whoever ``unscoped_roles`` names), anyone else nothing.
+    Pass ``None`` as a path when the model has no such link: that role then gets nothing.
     """
     roles = user_roles(user)
-    if roles & UNSCOPED_ROLES:
+    if roles & unscoped_roles:
         return queryset
     if Role.STORE_STAFF in roles:
         if store_path is None or user.store_id is None:

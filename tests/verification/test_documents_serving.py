@@ -30,6 +30,13 @@ def thumbnail_url(document) -> str:
     return reverse("verification:document-thumbnail", kwargs={"document_id": document.pk})
 
 
+def _also_administrator(user):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=Role.ADMINISTRATOR))
+    return user
+
+
 def view_entries(document):
     return AuditEntry.objects.filter(action="document.view", target_id=str(document.pk))
 
@@ -89,8 +96,14 @@ def test_staff_of_the_customers_store_see_it(client, customer, document):
         lambda customer: UserFactory(role=Role.CUSTOMER),
         lambda customer: UserFactory(role=Role.STORE_STAFF, store=StoreFactory()),
         lambda customer: UserFactory(role=Role.ADMINISTRATOR),
+        lambda customer: _also_administrator(UserFactory(role=Role.STORE_STAFF)),
     ],
-    ids=["another customer", "staff of another store", "administrator"],
+    ids=[
+        "another customer",
+        "staff of another store",
+        "administrator",
+        "staff of another store who is also an administrator",
+    ],
 )
 def test_everyone_else_gets_404_and_nothing_is_audited(client, customer, document, outsider):
     client.force_login(outsider(customer))
