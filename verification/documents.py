@@ -604,11 +604,16 @@ def document_open(*, document: Document, variant: str, actor, request: HttpReque
     if not field:
         raise FileNotFoundError(variant)
     stream = field.storage.open(field.name, "rb")
-    audit_record(
-        action="document.view",
-        actor=actor,
-        request=request,
-        target=document,
-        details={"variant": variant},
-    )
+    try:
+        audit_record(
+            action="document.view",
+            actor=actor,
+            request=request,
+            target=document,
+            details={"variant": variant},
+        )
+    except BaseException:
+        # Nobody sees a document whose viewing was not recorded.
+        stream.close()
+        raise
     return stream

@@ -143,7 +143,10 @@ _CREDIT_CODE = re.compile(
     r"(?<![0-9A-Za-z])[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
-_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)\s?86[\s-]?)?\d{3}(?:[\s-]?\d{4}){2}(?!\d)")
+# Not inside a word of ASCII letters, digits or hyphens: a UUID's "1345-6789-0123" is no phone.
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z+-])(?:(?:\+|00)\s?86[\s-]?)?\d{3}(?:[\s-]?\d{4}){2}(?![0-9A-Za-z])"
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 

@@ -22,7 +22,6 @@ else:
     # lock when a transaction starts, so two writers wait for each other instead of failing.
     _default.setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     (BASE_DIR / "var").mkdir(exist_ok=True)
-_default["ATOMIC_REQUESTS"] = False
 
 DATABASES = {"default": _default}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

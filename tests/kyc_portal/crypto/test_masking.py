@@ -1,8 +1,11 @@
 import datetime
 import logging
+import uuid
 
 import pytest
 from django.template import Context, Template
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from kyc_portal.crypto.masking import (
     MaskPersonalDataFilter,
@@ -11,6 +14,7 @@ from kyc_portal.crypto.masking import (
     mask_email,
     mask_id_number,
     mask_name,
+    mask_personal_data,
     mask_phone,
 )
 from tests.kyc_portal.crypto.helpers import full_width
@@ -194,3 +198,10 @@ def test_the_log_filter_keeps_records_whose_arguments_do_not_fit(log):
 
     assert lines[0] == "two values %s %s (arguments: ('138****8000',))"
     assert lines[1].startswith("<object object")
+
+
+@given(st.uuids())
+@example(uuid.UUID("0f0e0d0c-e138-0013-8000-0a0b0c0d0e0f"))  # holds "138-0013-8000"
+def test_a_uuid_is_never_taken_for_personal_data(value):
+    text = f"case {value} moved"
+    assert mask_personal_data(text) == text
