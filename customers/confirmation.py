@@ -173,11 +173,6 @@ def _contacts(customer: Customer) -> tuple[str, str]:
     return individual.email or "", individual.mobile or ""
 
 
-def _address(profile) -> str:
-    parts = (profile.province, profile.city, profile.district, profile.street)
-    return "".join(part for part in parts if part)
-
-
 def confirmation_summary(customer: Customer) -> list[tuple[str, str]]:
     """What we collected, masked, as (label, value) pairs in the active language."""
     if customer.kind == CustomerKind.ENTERPRISE:
@@ -200,7 +195,7 @@ def confirmation_summary(customer: Customer) -> list[tuple[str, str]]:
             (_("Authorised contact"), mask_name(enterprise.contact_name)),
             (_("Contact's mobile phone"), mask_phone(enterprise.contact_mobile)),
             (_("Contact's e-mail"), mask_email(enterprise.contact_email)),
-            (_("Registered address"), mask_address(_address(enterprise))),
+            (_("Registered address"), mask_address(enterprise.full_address)),
         ]
     else:
         individual = customer.individual
@@ -214,7 +209,7 @@ def confirmation_summary(customer: Customer) -> list[tuple[str, str]]:
             (_("Date of birth"), mask_date(individual.birth_date)),
             (_("Mobile phone"), mask_phone(individual.mobile)),
             (_("E-mail"), mask_email(individual.email)),
-            (_("Address"), mask_address(_address(individual))),
+            (_("Address"), mask_address(individual.full_address)),
         ]
     return [(str(label), value) for label, value in rows if value]
 

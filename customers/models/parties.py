@@ -26,6 +26,12 @@ class AddressFields(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def full_address(self) -> str:
+        """The address as one line, Chinese order (decrypts the street: mask it to show it)."""
+        parts = (self.province, self.city, self.district, self.street)
+        return "".join(part for part in parts if part)
+
 
 class IdentityFields(models.Model):
     """A person identified by a document: the customer, a legal representative, an owner."""

@@ -109,9 +109,11 @@ def test_agreeing_declaration_passes():
 
 
 def test_errors_are_translated_into_chinese():
-    with translation.override("zh-hans"), pytest.raises(ValidationError) as raised:
-        validate_resident_id("110105194912310021")
-    assert "校验" in raised.value.messages[0]
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as raised:
+            validate_resident_id("110105194912310021")
+        # Messages are lazy: read them while Chinese is the active language.
+        assert "校验" in raised.value.messages[0]
 
 
 def test_residence_permit_uses_the_hong_kong_macau_taiwan_codes():
