@@ -446,8 +446,7 @@ class BaseBeneficialOwnerFormSet(forms.BaseFormSet):
         self._errors = []
         self._non_form_errors = self.error_class(renderer=self.renderer)
         for form in self.forms:
-            form._errors = ErrorDict()
-            form.cleaned_data = {}
+            form_without_errors(form)
 
 
 BeneficialOwnerFormSet = forms.formset_factory(

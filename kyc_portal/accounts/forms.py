@@ -4,20 +4,20 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 
+_LOGIN_REFUSED = _(
+    "The username or password is not correct. Check both and try again; "
+    "the password is case-sensitive."
+)
+
+
 class PortalAuthenticationForm(AuthenticationForm):
     """Django's login form (it passes ``request`` to authenticate, which axes needs) with
     one message for every refusal, so the page does not tell which usernames exist."""
 
     error_messages = {
-        "invalid_login": _(
-            "The username or password is not correct. Check both and try again; "
-            "the password is case-sensitive."
-        ),
+        "invalid_login": _LOGIN_REFUSED,
         # An inactive account gets the same answer as a wrong password.
-        "inactive": _(
-            "The username or password is not correct. Check both and try again; "
-            "the password is case-sensitive."
-        ),
+        "inactive": _LOGIN_REFUSED,
     }
 
     def __init__(self, request=None, *args, **kwargs):
