@@ -3,7 +3,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-
 _LOGIN_REFUSED = _(
     "The username or password is not correct. Check both and try again; "
     "the password is case-sensitive."
