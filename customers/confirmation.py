@@ -155,16 +155,20 @@ def confirmation_link_token(*, confirmation_id, nonce: str) -> str:
     return signing.dumps({"c": str(confirmation_id), "n": nonce}, salt=LINK_SALT)
 
 
-def confirmation_link_url(*, confirmation_id, nonce: str) -> str:
+def confirmation_link_url(
+    *, confirmation_id, nonce: str, page: str = "customers:confirmation_link"
+) -> str:
+    """The signed link to ``page``: the confirmation itself, or (for a customer entered in
+    a store) ``customers:confirmation_set_login`` where they choose their login."""
     token = confirmation_link_token(confirmation_id=confirmation_id, nonce=nonce)
-    path = reverse("customers:confirmation_link", kwargs={"token": token})
+    path = reverse(page, kwargs={"token": token})
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 # -- what the message says ---------------------------------------------------------------
 
 
-def _contacts(customer: Customer) -> tuple[str, str]:
+def customer_contacts(customer: Customer) -> tuple[str, str]:
     """(e-mail, mobile) the message goes to: the authorised contact's for an enterprise."""
     if customer.kind == CustomerKind.ENTERPRISE:
         enterprise = customer.enterprise
@@ -232,6 +236,11 @@ def _message_context(confirmation: Confirmation, *, code: str, nonce: str) -> di
         "expires_at": confirmation.expires_at,
         "hours": settings.KYC_CONFIRMATION_HOURS,
         "is_enterprise": customer.kind == CustomerKind.ENTERPRISE,
+        "login_link": confirmation_link_url(
+            confirmation_id=confirmation.pk, nonce=nonce, page="customers:confirmation_set_login"
+        )
+        if customer.user_id is None
+        else "",
     }
 
 
@@ -250,7 +259,7 @@ def confirmation_issue(*, case: Case, reason: str, actor=None) -> Confirmation:
     """Write a new confirmation message for ``case`` and queue it, in the caller's
     transaction. Older messages of the case stop working."""
     customer = case.customer
-    email, mobile = _contacts(customer)
+    email, mobile = customer_contacts(customer)
     now = timezone.now()
     Confirmation.objects.filter(case=case, state=ConfirmationState.ACTIVE).update(
         state=ConfirmationState.SUPERSEDED, secrets=""
@@ -299,7 +308,7 @@ def _deliverable(message: OutboxMessage) -> tuple[Confirmation, str, str]:
 def _deliver_email(message: OutboxMessage) -> None:
     confirmation, code, nonce = _deliverable(message)
     customer = confirmation.case.customer
-    email, _mobile = _contacts(customer)
+    email, _mobile = customer_contacts(customer)
     if not email:
         raise SkipDelivery
     with translation.override(customer.language):
@@ -315,7 +324,7 @@ def _deliver_email(message: OutboxMessage) -> None:
 
 def _deliver_sms(message: OutboxMessage) -> None:
     confirmation, code, nonce = _deliverable(message)
-    _email, mobile = _contacts(confirmation.case.customer)
+    _email, mobile = customer_contacts(confirmation.case.customer)
     if not mobile:
         raise SkipDelivery
     send_sms(
@@ -586,5 +595,5 @@ def confirmation_status_for(case: Case) -> ConfirmationStatus | None:
 
 def confirmation_destinations(customer: Customer) -> dict[str, str]:
     """Where messages go, masked, for telling the customer ("sent to 139****0001")."""
-    email, mobile = _contacts(customer)
+    email, mobile = customer_contacts(customer)
     return {"email": mask_email(email), "mobile": mask_phone(mobile)}

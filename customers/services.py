@@ -16,7 +16,7 @@ from kyc_portal.core.errors import ConflictError, DomainError
 from kyc_portal.core.net import client_ip
 from kyc_portal.crypto.blind_index import blind_index
 from verification.models import Case
-from verification.workflow import case_transition
+from verification.workflow import case_editor_add, case_open
 
 from .consent_texts import CURRENT_VERSION
 from .enums import Channel, CustomerKind
@@ -25,6 +25,7 @@ from .models import (
     Consent,
     ConsentPurpose,
     Customer,
+    CustomerNumberSequence,
     DuplicateIdentityAttempt,
     Enterprise,
     Individual,
@@ -97,8 +98,7 @@ def _refuse_duplicate(
 def _open_case(*, customer: Customer, actor, request: HttpRequest | None) -> Case:
     from .confirmation import confirmation_issue
 
-    case = Case.objects.create(customer=customer)
-    case = case_transition(case_id=case.pk, transition="submit", actor=actor, request=request)
+    case = case_open(customer=customer, actor=actor, request=request)
     # In the registration's transaction: the message exists exactly when the customer does.
     confirmation_issue(case=case, reason="submitted", actor=actor)
     return case
@@ -471,6 +471,7 @@ def customer_details_correct(
         with transaction.atomic():
             case = _correctable_case(customer, lock=True)
             apply()
+            case_editor_add(case=case, user=actor)
             audit_record(
                 action="customer.corrected",
                 actor=actor,
@@ -507,3 +508,44 @@ def customer_register(*, kind: str, **arguments) -> Customer:
     """Register an individual or an enterprise, as ``kind`` says (see the two functions)."""
     register = individual_register if kind == CustomerKind.INDIVIDUAL else enterprise_register
     return register(**arguments)
+
+
+def _customer_number_next(*, year: int) -> str:
+    """``C`` + year + a six-digit sequence, unique: the year's row is locked while counting."""
+    CustomerNumberSequence.objects.get_or_create(year=year)
+    sequence = CustomerNumberSequence.objects.select_for_update().get(year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"C{year}{sequence.last:06d}"
+
+
+def customer_register_approved(*, customer: Customer, risk_level: str) -> Customer:
+    """Enter an approved customer in the register (a re-checked one keeps their number) and
+    set their next periodic re-check from the risk level. Called by the case workflow."""
+    from risk.selectors import recheck_due_on
+
+    now = timezone.now()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if not customer.customer_number:
+            customer.customer_number = _customer_number_next(year=timezone.localdate(now).year)
+            customer.registered_at = now
+        customer.risk_level = risk_level
+        customer.next_recheck_on = recheck_due_on(
+            risk_level=risk_level, registered_on=timezone.localdate(now)
+        )
+        customer.save(
+            update_fields=[
+                "customer_number",
+                "registered_at",
+                "risk_level",
+                "next_recheck_on",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            action="customer.registered",
+            target=customer,
+            details={"risk_level": risk_level},
+        )
+    return customer

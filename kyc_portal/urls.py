@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 api_v1 = [
     path("", include("customers.api_urls")),
+    path("", include("verification.api_urls")),
 ]
 
 urlpatterns = [

@@ -44,9 +44,11 @@ from customers.models import Customer
 from kyc_portal.accounts.roles import Role, user_has_role
 from kyc_portal.audit.services import audit_record
 from kyc_portal.core.errors import DomainError, NotAllowedError
+from verification.enums import CaseState
 from verification.models import Case, Document, DocumentKind
 from verification.models.document import document_storage
 from verification.selectors import DOCUMENT_REVIEW_ROLES, customer_document_usage
+from verification.workflow import case_fast_track_queue
 
 logger = logging.getLogger(__name__)
 
@@ -588,9 +590,13 @@ def document_upload(
         "channel": channel or _channel_of(actor=actor, request=request, customer=customer),
         "expiry_date": expiry_date,
     }
-    return _store(
+    document = _store(
         processed=processed, customer=customer, fields=fields, actor=actor, request=request
     )
+    if case is not None and case.state == CaseState.DOCUMENT_REVIEW and case.is_fast_track():
+        # A fast-track candidate waiting for its identity images tries again.
+        case_fast_track_queue(case=case)
+    return document
 
 
 def document_open(*, document: Document, variant: str, actor, request: HttpRequest | None) -> File:

@@ -20,3 +20,48 @@ class CaseState(models.TextChoices):
 class CaseKind(models.TextChoices):
     ONBOARDING = "onboarding", _("New application")
     RECHECK = "recheck", _("Periodic re-check")
+
+
+# States in which a case waits for (or is with) a reviewer.
+REVIEW_STATES = (
+    CaseState.DOCUMENT_REVIEW,
+    CaseState.BIOMETRIC_CHECK,
+    CaseState.BACKGROUND_CHECK,
+)
+# States a case never leaves.
+FINAL_STATES = (
+    CaseState.REGISTERED,
+    CaseState.REJECTED,
+    CaseState.WITHDRAWN,
+    CaseState.EXPIRED,
+)
+
+
+class ReviewRoute(models.TextChoices):
+    """Which path a case takes through review, set from its risk level."""
+
+    FAST_TRACK = "fast_track", _("Fast track")
+    STANDARD = "standard", _("Standard review")
+    ENHANCED = "enhanced", _("Enhanced review (extra checks, two approvals)")
+
+
+class RejectionReason(models.TextChoices):
+    """Why a case was rejected (stable codes for reports and the API)."""
+
+    IDENTITY_NOT_VERIFIED = "identity_not_verified", _("Identity could not be verified")
+    FORGED_DOCUMENT = "forged_document", _("Document suspected to be forged or altered")
+    DATA_MISMATCH = "data_mismatch", _("Declared data do not match the documents")
+    EXPIRED_DOCUMENT = "expired_document", _("Identity document has expired")
+    BACKGROUND_CHECK = "background_check", _("Background check found a disqualifying record")
+    NO_RESPONSE = "no_response", _("The customer did not provide the information requested")
+    OTHER = "other", _("Other reason (see the note)")
+
+
+class DocumentRejectionReason(models.TextChoices):
+    UNREADABLE = "unreadable", _("Unreadable or blurred")
+    WRONG_DOCUMENT = "wrong_document", _("Not the document asked for")
+    EXPIRED = "expired", _("Expired")
+    DATA_MISMATCH = "data_mismatch", _("Does not match the declared data")
+    SUSPECTED_FORGERY = "suspected_forgery", _("Suspected forgery or alteration")
+    INCOMPLETE = "incomplete", _("Part of the document is missing")
+    OTHER = "other", _("Other reason (see the note)")

@@ -7,7 +7,7 @@ from .confirmation import (
     ConfirmationState,
 )
 from .consent import Consent, ConsentPurpose
-from .customer import Customer
+from .customer import Customer, CustomerNumberSequence
 from .duplicate import DuplicateIdentityAttempt
 from .parties import BeneficialOwner, Enterprise, Individual, LegalRepresentative
 
@@ -20,6 +20,7 @@ __all__ = [
     "Consent",
     "ConsentPurpose",
     "Customer",
+    "CustomerNumberSequence",
     "DuplicateIdentityAttempt",
     "Enterprise",
     "Individual",

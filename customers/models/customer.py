@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from customers.enums import Channel, CustomerKind
+from risk.enums import RiskLevel
 
 
 class Customer(models.Model):
@@ -48,6 +49,13 @@ class Customer(models.Model):
     customer_number = models.CharField(
         _("customer number"), max_length=20, unique=True, null=True, blank=True
     )
+    registered_at = models.DateTimeField(_("registered"), null=True, blank=True)
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=RiskLevel.choices, blank=True
+    )
+    next_recheck_on = models.DateField(
+        _("next periodic re-check"), null=True, blank=True, db_index=True
+    )
     language = models.CharField(_("language for messages"), max_length=10, default="zh-hans")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -63,3 +71,17 @@ class Customer(models.Model):
     @property
     def profile(self):
         return self.individual if self.kind == CustomerKind.INDIVIDUAL else self.enterprise
+
+
+class CustomerNumberSequence(models.Model):
+    """The last customer number given out in a year (``C`` + year + six digits)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("customer number sequence")
+        verbose_name_plural = _("customer number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

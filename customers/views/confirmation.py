@@ -72,6 +72,10 @@ def confirmation_link(request: HttpRequest, token: str) -> HttpResponse:
             )
         except DomainError as error:
             return _problem(request, error, token=token)
+        if customer.user_id is None:
+            # Entered in a store: the customer has no login yet; offer to make one now.
+            messages.success(request, _("Thank you: your details are confirmed."))
+            return redirect("customers:confirmation_set_login", token=token)
         return redirect("customers:confirmation_done")
     return render(
         request,

@@ -31,4 +31,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Queues the outgoing messages the broker refused (it was down) or lost.
     "messaging-outbox-relay": {"task": "messaging.outbox_relay", "schedule": 30.0},
+    # Fast-track decisions whose task was lost (broker down when the case was confirmed).
+    "verification-fast-track-sweep": {"task": "verification.fast_track_sweep", "schedule": 60.0},
 }

@@ -50,8 +50,20 @@ def test_the_link_shows_the_masked_summary_and_confirms(client, phone):
     answer = client.post(link(token), **ENGLISH)
 
     assert answer.status_code == 302
-    assert answer["Location"] == reverse("customers:confirmation_done")
+    # No login yet (as for an in-store application): choosing one comes next.
+    assert answer["Location"] == link(token, "confirmation_set_login")
     assert case_of(customer).state == CaseState.DOCUMENT_REVIEW
+
+
+def test_a_customer_with_a_login_is_thanked_after_confirming(client, phone):
+    customer = phone.register()
+    customer.user = UserFactory(role=Role.CUSTOMER)
+    customer.save(update_fields=["user"])
+    token = phone.token(mobile_of(customer))
+
+    answer = client.post(link(token), **ENGLISH)
+
+    assert answer["Location"] == reverse("customers:confirmation_done")
 
 
 @pytest.mark.parametrize(

@@ -308,3 +308,34 @@ def test_an_in_store_customer_sets_their_login_from_the_confirmation_link(
 def test_an_altered_confirmation_link_cannot_set_a_login(client):
     response = client.get(reverse("customers:confirmation_set_login", args=["not-a-token"]))
     assert response.status_code == 400
+
+
+def test_the_in_store_confirmation_message_invites_the_customer_to_set_a_login(
+    client, django_capture_on_commit_callbacks, mailoutbox, celery_eager
+):
+    staff = UserFactory(role=Role.STORE_STAFF)
+    with django_capture_on_commit_callbacks(execute=True):
+        _store_customer(staff.store, staff, email="walk-in@example.com")
+    token = _confirmation_token(mailoutbox)
+
+    login_url = reverse("customers:confirmation_set_login", args=[token])
+    assert login_url in mailoutbox[-1].body
+    # Confirming from the link leads straight on to choosing the login.
+    response = client.post(reverse("customers:confirmation_link", args=[token]))
+    assert response["Location"] == login_url
+    assert "Thank you: your details are confirmed." in client.get(login_url).content.decode()
+
+
+def test_an_online_applicant_with_a_login_is_not_offered_another(
+    django_capture_on_commit_callbacks, mailoutbox, celery_eager
+):
+    from customers.services import NewLogin
+
+    with django_capture_on_commit_callbacks(execute=True):
+        individual_register(
+            details=individual_details(email="online@example.com"),
+            channel=Channel.WEB,
+            consent_given=True,
+            new_login=NewLogin(username="online-applicant", password="Quiet-harbour-73"),
+        )
+    assert "/login/" not in mailoutbox[-1].body

@@ -2,5 +2,19 @@
 
 from .case import Case
 from .document import Document, DocumentKind, DocumentStatus
+from .policy import FastTrackPolicy, SlaTarget
+from .review import CaseApproval, CaseAssignment, InformationRequest, ReviewOutcome, SlaBreach
 
-__all__ = ["Case", "Document", "DocumentKind", "DocumentStatus"]
+__all__ = [
+    "Case",
+    "CaseApproval",
+    "CaseAssignment",
+    "Document",
+    "DocumentKind",
+    "DocumentStatus",
+    "FastTrackPolicy",
+    "InformationRequest",
+    "ReviewOutcome",
+    "SlaBreach",
+    "SlaTarget",
+]

@@ -1,0 +1,50 @@
+"""Celery tasks of verification. Thin: the work is in ``workflow.py`` and ``sla.py``."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from verification.enums import CaseState, ReviewRoute
+from verification.models import Case
+from verification import notifications  # noqa: F401  registers the case notice senders
+from verification.workflow import case_fast_track
+
+# A fast-track candidate not decided after this long had its task lost (broker down at
+# the time, worker killed): the sweep queues it again.
+FAST_TRACK_SWEEP_AFTER = datetime.timedelta(minutes=2)
+
+
+@shared_task(
+    bind=True,
+    name="verification.case_fast_track",
+    acks_late=True,
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=300,
+)
+def case_fast_track_task(self, case_id: str) -> str:
+    """Decide a fast-track candidate; a crash is retried with back-off (the decision is
+    idempotent: a decided case is left alone)."""
+    try:
+        return case_fast_track(case_id=case_id).state
+    except Exception as error:
+        raise self.retry(exc=error) from error
+
+
+@shared_task(name="verification.fast_track_sweep", ignore_result=True)
+def fast_track_sweep_task() -> int:
+    """Queue again the fast-track candidates whose task never ran (Celery beat)."""
+    stale = Case.objects.filter(
+        state=CaseState.DOCUMENT_REVIEW,
+        route=ReviewRoute.FAST_TRACK,
+        quality_sample=False,
+        assigned_to__isnull=True,
+        fast_track_rules={},
+        confirmed_at__lt=timezone.now() - FAST_TRACK_SWEEP_AFTER,
+    ).values_list("pk", flat=True)
+    count = 0
+    for case_id in stale.iterator():
+        case_fast_track_task.delay(str(case_id))
+        count += 1
+    return count
