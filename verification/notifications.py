@@ -26,7 +26,8 @@ def case_notify_customer(*, case: Case, event: str) -> None:
     if event not in EVENTS:
         raise ValueError(f"Unknown case notice {event!r}")
     email, mobile = customer_contacts(case.customer)
-    reference = f"case:{case.pk}:{event}:{case.updated_at.timestamp()}"
+    # One reference for the e-mail and the text message of one event (at most 80 chars).
+    reference = f"case:{case.pk.hex}:{event}:{int(case.updated_at.timestamp() * 1000)}"
     payload = {"case_id": str(case.pk), "event": event}
     if email:
         outbox_enqueue(kind=EMAIL_KIND, reference=reference, payload=payload)
