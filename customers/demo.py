@@ -20,16 +20,17 @@ from .models import Enterprise, Individual
 from .services import enterprise_register, individual_register
 
 
-def _resident_id(first_17: str) -> str:
+def demo_resident_id(first_17: str) -> str:
     return first_17 + ric.calc_check_digit(first_17 + "0")
 
 
-def _individual(*, name: str, id_first_17: str, birth_date, gender, mobile: str) -> dict:
+def demo_individual(*, name: str, id_first_17: str, birth_date, gender, mobile: str) -> dict:
+    """Details of a demo individual with a resident ID card (its first 17 characters)."""
     return {
         "full_name": name,
         "nationality": "CN",
         "document_type": DocumentType.RESIDENT_ID,
-        "document_number": _resident_id(id_first_17),
+        "document_number": demo_resident_id(id_first_17),
         "birth_date": birth_date,
         "gender": gender,
         "mobile": mobile,
@@ -47,7 +48,7 @@ _ONLINE = (
     (
         "wang",
         "demo-wang-2026",
-        _individual(
+        demo_individual(
             name="王小明",
             id_first_17="31010419900517001",
             birth_date=datetime.date(1990, 5, 17),
@@ -59,7 +60,7 @@ _ONLINE = (
     (
         "li",
         "demo-li-2026",
-        _individual(
+        demo_individual(
             name="李娜",
             id_first_17="11010519850304002",
             birth_date=datetime.date(1985, 3, 4),
@@ -109,13 +110,13 @@ def _register_walk_in_enterprise() -> None:
             "representative_full_name": "陈建国",
             "representative_nationality": "CN",
             "representative_document_type": DocumentType.RESIDENT_ID,
-            "representative_document_number": _resident_id("31010419700101001"),
+            "representative_document_number": demo_resident_id("31010419700101001"),
             "beneficial_owners": [
                 {
                     "full_name": "陈建国",
                     "nationality": "CN",
                     "document_type": DocumentType.RESIDENT_ID,
-                    "document_number": _resident_id("31010419700101001"),
+                    "document_number": demo_resident_id("31010419700101001"),
                     "share": "70",
                 }
             ],

@@ -69,6 +69,24 @@ def _cache_keys_of_this_test_process() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_files_in_a_temporary_folder(tmp_path_factory) -> Iterator[None]:
+    """Documents written by tests (demo data included) never land in var/private."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    location = tmp_path_factory.mktemp("private")
+    storages = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 

@@ -5,11 +5,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.demo import load_demo_customers
 from kyc_portal.accounts.demo import DemoLogin, load_demo_accounts
+from verification.demo import load_demo_cases
 
 # Run in this order; each returns the logins it made. Add a loader to extend the demo.
 DEMO_LOADERS: list[Callable[[], list[DemoLogin]]] = [
     load_demo_accounts,
     load_demo_customers,
+    load_demo_cases,
 ]
 
 
