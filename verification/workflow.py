@@ -25,6 +25,7 @@ from verification.models import Case, CaseApproval, CaseAssignment, InformationR
 from verification.models.case import SECOND_APPROVER_ROLES
 from verification.models.review import ReviewOutcome
 from verification.sla import sla_deadline
+from verification.state_guard import allow_state_change
 
 # The review path each risk level takes.
 ROUTE_FOR_RISK = {
@@ -80,6 +81,7 @@ def case_transition(
             raise ConflictError(_unmet_condition_message(case), code="conditions_not_met")
         method(at=timezone.now(), **arguments)
         case.last_changed_by = _authenticated(actor)
+        allow_state_change(case.pk)
         case.save()
         audit_transition(
             actor=case.last_changed_by,

@@ -61,7 +61,7 @@ ROLE_PRECEDENCE: tuple[Role, ...] = (
     Role.CUSTOMER,
 )
 
-_REVIEWER_PERMISSIONS = ("accounts.view_store",)
+_REVIEWER_PERMISSIONS = ("accounts.view_store", "risk.view_riskassessment")
 
 # "app_label.codename" of the model permissions each group holds. Customers need none:
 # they reach their own data through scoped views, never through model permissions.
@@ -76,6 +76,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "audit.view_auditentry",
         "axes.view_accessattempt",
         "axes.view_accessfailurelog",
+        "risk.view_riskpolicy",
+        "risk.view_riskassessment",
     ),
     Role.ADMINISTRATOR: (
         "accounts.add_store",
@@ -94,6 +96,10 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "otp_totp.delete_totpdevice",
         "otp_static.view_staticdevice",
         "otp_static.delete_staticdevice",
+        "risk.view_riskpolicy",
+        "risk.add_riskpolicy",
+        "risk.change_riskpolicy",
+        "risk.view_riskassessment",
     ),
 }
 
