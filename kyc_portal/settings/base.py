@@ -149,6 +149,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DocumentTypeEnum": "customers.enums.DocumentType",
         "GenderEnum": "customers.enums.Gender",
+        "CaseStateEnum": "verification.enums.CaseState",
+        "CaseKindEnum": "verification.enums.CaseKind",
+        "DocumentKindEnum": "verification.models.document.DocumentKind",
+        "CustomerKindEnum": "customers.enums.CustomerKind",
     },
 }
 
