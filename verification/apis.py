@@ -55,7 +55,6 @@ from verification.selectors import (
     reviewer_cases,
 )
 from verification.serializers import (
-    DOCUMENT_UPLOAD_STATES,
     REVEALABLE_ENTERPRISE,
     REVEALABLE_INDIVIDUAL,
     REVEALABLE_PERSON,
@@ -955,12 +954,6 @@ class CustomerSideApiView(VerificationApiView):
 
     def upload(self, *, case: Case) -> Response:
         data = self.validated(DocumentUploadSerializer, self.request.data)
-        # Once a case is decided (or with a check) its evidence is closed.
-        if case.state not in DOCUMENT_UPLOAD_STATES:
-            raise ConflictError(
-                _("Documents can no longer be added to this application."),
-                code="documents_closed",
-            )
         document = document_upload(
             customer=case.customer,
             kind=data["kind"],

@@ -43,8 +43,8 @@ from customers.enums import Channel
 from customers.models import Customer
 from kyc_portal.accounts.roles import Role, user_has_role
 from kyc_portal.audit.services import audit_record
-from kyc_portal.core.errors import DomainError, NotAllowedError
-from verification.enums import CaseState
+from kyc_portal.core.errors import ConflictError, DomainError, NotAllowedError
+from verification.enums import DOCUMENT_UPLOAD_STATES, CaseState
 from verification.models import Case, Document, DocumentKind
 from verification.models.document import document_storage
 from verification.selectors import DOCUMENT_REVIEW_ROLES, customer_document_usage
@@ -163,6 +163,14 @@ def _check_kind(kind: str) -> None:
     if kind not in DocumentKind.values:
         raise DomainError(
             _("Choose what kind of document this is."), code="unknown_kind", field="kind"
+        )
+
+
+def _check_case_open(case: Case | None) -> None:
+    if case is not None and case.state not in DOCUMENT_UPLOAD_STATES:
+        raise ConflictError(
+            _("Documents can no longer be added to this application."),
+            code="documents_closed",
         )
 
 
@@ -567,6 +575,7 @@ def document_upload(
     try:
         _check_kind(kind)
         _check_case(case=case, customer=customer)
+        _check_case_open(case)
         _check_actor(actor=actor, customer=customer)
         display_name = document_display_name(uploaded_file.name)
         size = _check_size(uploaded_file)

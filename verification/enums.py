@@ -28,6 +28,16 @@ REVIEW_STATES = (
     CaseState.BIOMETRIC_CHECK,
     CaseState.BACKGROUND_CHECK,
 )
+# States in which documents may still be added to a case; after that the evidence is closed.
+DOCUMENT_UPLOAD_STATES = frozenset(
+    {
+        CaseState.COLLECTING,
+        CaseState.AWAITING_CONFIRMATION,
+        CaseState.NEEDS_MORE_INFORMATION,
+        CaseState.DOCUMENT_REVIEW,
+        CaseState.RECHECK,
+    }
+)
 # States a case never leaves.
 FINAL_STATES = (
     CaseState.REGISTERED,

@@ -22,23 +22,13 @@ from kyc_portal.accounts.models import User
 from kyc_portal.crypto.masking import mask_name
 from risk.enums import RiskLevel
 from verification.enums import (
+    DOCUMENT_UPLOAD_STATES,
     CaseKind,
     CaseState,
     DocumentRejectionReason,
     RejectionReason,
 )
 from verification.models import DocumentKind, DocumentStatus
-
-# States in which the customer's side may still add documents to a case: before and
-# while it is reviewed, not once it is decided.
-DOCUMENT_UPLOAD_STATES = frozenset(
-    {
-        CaseState.COLLECTING,
-        CaseState.AWAITING_CONFIRMATION,
-        CaseState.NEEDS_MORE_INFORMATION,
-        CaseState.DOCUMENT_REVIEW,
-    }
-)
 
 CHECKS = (("biometric", _("Biometric check")), ("background", _("Background check")))
 
