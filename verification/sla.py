@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -183,27 +183,30 @@ def _warning_window(*, now: datetime.datetime, calendar: WorkingTime) -> Q:
     """Cases whose deadline is at most their path's warning time (in working hours) away.
 
     One condition per policy row, so that the database picks the cases and a batch is never
-    filled with cases not yet due for a warning. A channel's own row beats the path's
-    every-channel row, as in ``sla_target_for``.
+    filled with cases not yet due for a warning; the longest warning time bounds them all,
+    which lets an index on the deadline read a short range. A channel's own row beats the
+    path's every-channel row, as in ``sla_target_for``.
     """
     own_channels: dict[str, list[str]] = defaultdict(list)
-    every_channel: dict[str, Decimal] = {}
-    window = Q()
+    warn_before: dict[tuple[str, str], Decimal] = {
+        (route, ""): DEFAULT_WARN_BEFORE_HOURS for route in ReviewRoute.values
+    }
     for route, channel, warn in SlaTarget.objects.values_list(
         "route", "channel", "warn_before_hours"
     ):
+        warn_before[(route, channel)] = warn
         if channel:
             own_channels[route].append(channel)
-            window |= Q(route=route, channel=channel, sla_due_at__lte=calendar.add(now, warn))
-        else:
-            every_channel[route] = warn
-    for route in ReviewRoute.values:
-        warn = every_channel.get(route, DEFAULT_WARN_BEFORE_HOURS)
+    window = Q()
+    for (route, channel), warn in warn_before.items():
         condition = Q(route=route, sla_due_at__lte=calendar.add(now, warn))
-        if own_channels[route]:
+        if channel:
+            condition &= Q(channel=channel)
+        elif own_channels[route]:
             condition &= ~Q(channel__in=own_channels[route])
         window |= condition
-    return window
+    latest = calendar.add(now, max(warn_before.values()))
+    return Q(sla_due_at__lte=latest) & window
 
 
 def _warn_upcoming(
@@ -327,13 +330,11 @@ def _enqueue(
         )
 
 
-def sla_case_link(case_id) -> str:
+def _case_link(case_id) -> str:
     """Absolute address of the case screen, for e-mails."""
-    try:
-        path = reverse("verification:case", kwargs={"case_id": case_id})
-    except NoReverseMatch:
-        path = f"/review/cases/{case_id}/"
-    return settings.PORTAL_BASE_URL + path
+    return settings.PORTAL_BASE_URL + reverse(
+        "verification:review-case", kwargs={"case_id": case_id}
+    )
 
 
 def _deliver_email(message: OutboxMessage) -> None:
@@ -358,7 +359,7 @@ def _deliver_email(message: OutboxMessage) -> None:
         "minutes_left": max(int(sla_remaining(due_at=due_at).total_seconds() // 60), 0),
         "you_hold_it": bool(payload.get("holder")),
         "holder_name": holder.display_name if holder is not None else "",
-        "link": sla_case_link(case.pk),
+        "link": _case_link(case.pk),
     }
     email_send(
         to=person.email,

@@ -5,9 +5,10 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from verification import notifications  # noqa: F401  registers the case notice senders
+from verification import sla_tasks  # noqa: F401  registers verification.sla_watch
 from verification.enums import CaseState, ReviewRoute
 from verification.models import Case
-from verification import notifications  # noqa: F401  registers the case notice senders
 from verification.workflow import case_fast_track
 
 # A fast-track candidate not decided after this long had its task lost (broker down at

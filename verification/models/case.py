@@ -138,6 +138,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=models.Q(state__in=REVIEW_STATES, assigned_to__isnull=True),
                 name="case_queue_open",
             ),
+            # The deadline watch: every case in review (claimed or not) by deadline.
+            models.Index(
+                fields=["sla_due_at"],
+                condition=models.Q(state__in=REVIEW_STATES),
+                name="case_sla_watch",
+            ),
             models.Index(fields=["assigned_to", "state"], name="case_assigned"),
             models.Index(fields=["customer", "-created_at"], name="case_customer_created"),
         ]
