@@ -5,8 +5,10 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from verification import notifications  # noqa: F401  registers the case notice senders
-from verification import sla_tasks  # noqa: F401  registers verification.sla_watch
+from verification import (
+    notifications,  # noqa: F401  registers the case notice senders
+    sla_tasks,  # noqa: F401  registers verification.sla_watch
+)
 from verification.enums import CaseState, ReviewRoute
 from verification.models import Case
 from verification.workflow import case_fast_track
