@@ -16,6 +16,11 @@ RUN groupadd --system --gid 10001 kyc \
     && chown kyc:kyc /srv/kyc/private \
     && chmod 700 /srv/kyc/private
 
+# Graphviz draws the process diagram staff read at /process/.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends graphviz \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Dependencies first, in their own layer, so that a code change does not reinstall them.
