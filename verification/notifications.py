@@ -11,9 +11,9 @@ from django.utils import translation
 
 from customers.confirmation import customer_contacts
 from kyc_portal.messaging.email import email_send
+from kyc_portal.messaging.models import OutboxMessage
 from kyc_portal.messaging.outbox import SkipDelivery, outbox_enqueue, register_outbox_handler
 from kyc_portal.messaging.sms import send_sms
-from kyc_portal.messaging.models import OutboxMessage
 from verification.models import Case
 
 EMAIL_KIND = "case_notice.email"
@@ -36,11 +36,7 @@ def case_notify_customer(*, case: Case, event: str) -> None:
 
 
 def _notice_context(message: OutboxMessage) -> tuple[Case, dict]:
-    case = (
-        Case.objects.select_related("customer")
-        .filter(pk=message.payload.get("case_id"))
-        .first()
-    )
+    case = Case.objects.select_related("customer").filter(pk=message.payload.get("case_id")).first()
     if case is None:
         raise SkipDelivery
     request = case.information_requests.first()
@@ -48,7 +44,6 @@ def _notice_context(message: OutboxMessage) -> tuple[Case, dict]:
         "event": message.payload["event"],
         "customer": case.customer,
         "case": case,
-        "reason": case.get_decision_reason_display() if case.decision_reason else "",
         "information_request": request.message if request else "",
         "link": settings.PORTAL_BASE_URL + reverse("customers:status"),
     }

@@ -1,7 +1,12 @@
 """Customer-facing and store pages, one module per part of the onboarding journey."""
 
-from . import confirmation, registration, store
+from . import confirmation, documents, registration, store
 
 app_name = "customers"
 
-urlpatterns = [*registration.urlpatterns, *confirmation.urlpatterns, *store.urlpatterns]
+urlpatterns = [
+    *registration.urlpatterns,
+    *confirmation.urlpatterns,
+    *store.urlpatterns,
+    *documents.urlpatterns,
+]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -29,13 +30,20 @@ from customers.forms.registration import (
     inline_check_messages,
 )
 from customers.forms.store import PaperFormForm
-from customers.selectors import case_next_step, store_application_detail, store_applications
+from customers.selectors import (
+    ApplicationStatus,
+    application_documents,
+    application_next_step,
+    store_application_detail,
+    store_applications,
+)
 from kyc_portal.accounts.roles import Role, role_required
 from kyc_portal.core.errors import DomainError
 from verification.enums import CaseState
+from verification.models import DocumentKind
 from verification.selectors import document_list
 
-from .status import timeline
+from .status import timeline, upload_form_for
 
 _FORMS = {
     CustomerKind.INDIVIDUAL: (IndividualIdentityForm, IndividualContactForm),
@@ -197,21 +205,34 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def store_detail_context(
+    request: HttpRequest, status: ApplicationStatus, *, upload_form=None, documents=None
+) -> dict:
+    case, customer_id = status.case, status.customer.pk
+    if documents is None:
+        documents = application_documents(status=status, user=request.user)
+    return {
+        "status": status,
+        "customer": status.customer,
+        "profile": status.customer.profile,
+        "case": case,
+        "next_step": application_next_step(case=case, documents=documents),
+        "timeline": timeline(status, documents),
+        "paper_forms": document_list(user=request.user, customer=status.customer).filter(
+            kind=DocumentKind.PAPER_FORM
+        ),
+        "documents": documents,
+        "upload_form": upload_form or upload_form_for(documents),
+        "upload_url": case and reverse("customers:store_document_upload", args=[customer_id]),
+        "provide_url": case and reverse("customers:store_information_provided", args=[customer_id]),
+        "is_enterprise": status.customer.kind == CustomerKind.ENTERPRISE,
+    }
+
+
 @role_required(Role.STORE_STAFF)
 @require_GET
 def application_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     status = store_application_detail(actor=request.user, customer_id=customer_id)
     if status is None:
         raise Http404
-    case = status.case
-    context = {
-        "status": status,
-        "customer": status.customer,
-        "profile": status.customer.profile,
-        "case": case,
-        "next_step": case_next_step(case),
-        "timeline": timeline(status),
-        "documents": document_list(user=request.user, customer=status.customer),
-        "is_enterprise": status.customer.kind == CustomerKind.ENTERPRISE,
-    }
-    return render(request, "customers/store/detail.html", context)
+    return render(request, "customers/store/detail.html", store_detail_context(request, status))

@@ -45,6 +45,12 @@ NAV_ENTRIES: tuple[NavEntry, ...] = (
     NavEntry(
         "customers:store_applications", _("Applications of my store"), frozenset({Role.STORE_STAFF})
     ),
+    NavEntry(
+        "verification:review-queue",
+        _("Review queue"),
+        frozenset({Role.REVIEWER, Role.SENIOR_REVIEWER, Role.COMPLIANCE_OFFICER}),
+    ),
+    NavEntry("verification:process", _("Process"), frozenset(STAFF_ROLES)),
     NavEntry("admin:accounts_user_changelist", _("Users"), frozenset({Role.ADMINISTRATOR})),
     NavEntry("admin:accounts_store_changelist", _("Stores"), frozenset({Role.ADMINISTRATOR})),
     NavEntry("admin:index", _("Administration"), frozenset({Role.ADMINISTRATOR})),

@@ -82,13 +82,22 @@ def enterprise_details(**overrides) -> dict:
     return details
 
 
-def register_individual(*, channel=Channel.WEB, **overrides):
+def register_individual(*, channel=Channel.WEB, store=None, actor=None, **overrides):
+    """An individual registered through the service; in store when ``store`` is given."""
     return individual_register(
-        details=individual_details(**overrides), channel=channel, consent_given=True
+        details=individual_details(**overrides),
+        channel=Channel.STORE if store is not None else channel,
+        consent_given=True,
+        store=store,
+        actor=actor,
     )
 
 
-def register_enterprise(*, channel=Channel.WEB, **overrides):
+def register_enterprise(*, channel=Channel.WEB, store=None, actor=None, **overrides):
     return enterprise_register(
-        details=enterprise_details(**overrides), channel=channel, consent_given=True
+        details=enterprise_details(**overrides),
+        channel=Channel.STORE if store is not None else channel,
+        consent_given=True,
+        store=store,
+        actor=actor,
     )
