@@ -2,7 +2,6 @@ from django.urls import path
 
 from verification.views import documents
 
-
 urlpatterns = [
     path("documents/<uuid:document_id>/", documents.document_file, name="document-file"),
     path(
