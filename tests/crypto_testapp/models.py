@@ -9,6 +9,7 @@ from kyc_portal.crypto.fields import (
     EncryptedCharField,
     EncryptedDateField,
     EncryptedEmailField,
+    EncryptedJSONField,
     EncryptedTextField,
 )
 
@@ -26,6 +27,7 @@ class Person(models.Model):
     address = EncryptedTextField(blank=True)
     nickname = EncryptedCharField(max_length=50, null=True, blank=True)
     store_code = models.CharField(max_length=20, blank=True)
+    read_values = EncryptedJSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return str(self.id)

@@ -46,6 +46,15 @@ def test_every_field_type_round_trips_through_the_database():
     assert loaded.nickname is None
 
 
+def test_json_values_round_trip_and_are_stored_encrypted():
+    read = {"name": "欧阳娜娜", "birth_date": "1949-12-31", "fields": [1, 2]}
+    person = PersonFactory(read_values=read)
+
+    assert Person.objects.get(pk=person.pk).read_values == read
+    stored = repr(raw_rows(Person))
+    assert "欧阳娜娜" not in stored and "1949-12-31" not in stored
+
+
 def test_null_and_blank_values_stay_null_and_blank():
     person = PersonFactory(phone="", email="", address="", nickname=None, date_of_birth=None)
 
