@@ -44,6 +44,7 @@ from customers.models import Customer
 from kyc_portal.accounts.roles import Role, user_has_role
 from kyc_portal.audit.services import audit_record
 from kyc_portal.core.errors import ConflictError, DomainError, NotAllowedError
+from verification.checks.services import checks_document_added
 from verification.enums import DOCUMENT_UPLOAD_STATES, CaseState
 from verification.models import Case, Document, DocumentKind
 from verification.models.document import document_storage
@@ -602,9 +603,11 @@ def document_upload(
     document = _store(
         processed=processed, customer=customer, fields=fields, actor=actor, request=request
     )
-    if case is not None and case.state == CaseState.DOCUMENT_REVIEW and case.is_fast_track():
-        # A fast-track candidate waiting for its identity images tries again.
-        case_fast_track_queue(case=case)
+    if case is not None:
+        checks_document_added(case=case, document_kind=kind)
+        if case.state == CaseState.DOCUMENT_REVIEW and case.is_fast_track():
+            # A fast-track candidate waiting for its identity images tries again.
+            case_fast_track_queue(case=case)
     return document
 
 

@@ -75,3 +75,29 @@ class DocumentRejectionReason(models.TextChoices):
     SUSPECTED_FORGERY = "suspected_forgery", _("Suspected forgery or alteration")
     INCOMPLETE = "incomplete", _("Part of the document is missing")
     OTHER = "other", _("Other reason (see the note)")
+
+
+class CheckKind(models.TextChoices):
+    DOCUMENT_READING = "document_reading", _("Document reading (OCR)")
+    FACE_MATCH = "face_match", _("Face match (selfie and document photo)")
+    IN_PERSON_BIOMETRIC = "in_person_biometric", _("Biometric verification in store")
+    BACKGROUND = "background", _("Background check (credit and business records)")
+
+
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to run")
+    RUNNING = "running", _("Running")
+    WAITING = "waiting", _("Waiting for the provider's answer")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Could not be completed")
+
+
+class CheckOutcome(models.TextChoices):
+    PASS = "pass", _("Passed")
+    FAIL = "fail", _("Failed")
+    REVIEW = "review", _("Needs a reviewer's judgement")
+    ERROR = "error", _("Error")
+
+
+# A check in these statuses has not given its answer yet.
+OPEN_CHECK_STATUSES = (CheckStatus.PENDING, CheckStatus.RUNNING, CheckStatus.WAITING)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from customers.enums import CustomerKind, DocumentType
 from customers.models import DuplicateIdentityAttempt
 from risk.enums import RiskLevel
+from verification.enums import CheckKind
 from verification.models import Case, Document, DocumentKind, DocumentStatus, FastTrackPolicy
 
 # Images that show an individual's identity document, by document type.
@@ -35,6 +36,8 @@ class RuleOutcome:
     rule: str
     passed: bool
     explanation: str
+    # Not passed yet, but may pass without anyone acting: an upload or a check to come.
+    waiting: bool = False
 
 
 @dataclass
@@ -51,9 +54,10 @@ class FastTrackDecision:
         return [outcome.rule for outcome in self.outcomes if not outcome.passed]
 
     @property
-    def waiting_for_documents(self) -> bool:
-        """The only thing missing is the identity images: an upload may still pass."""
-        return self.failed_rules == ["identity_documents"]
+    def waiting(self) -> bool:
+        """Every failed rule may still pass by itself (an upload, a check's answer)."""
+        failed = [outcome for outcome in self.outcomes if not outcome.passed]
+        return bool(failed) and all(outcome.waiting for outcome in failed)
 
     def as_record(self) -> dict:
         return {
@@ -84,6 +88,35 @@ def _documents_problem(case: Case) -> str | None:
     if documents.filter(expiry_date__lt=timezone.localdate()).exists():
         return _("One of the documents has expired.")
     return None
+
+
+def _kind_labels(kinds: list[str]) -> str:
+    return ", ".join(str(CheckKind(kind).label) for kind in kinds)
+
+
+def _checks_rule(case: Case) -> RuleOutcome:
+    from verification.checks.services import case_checks_state
+
+    problem = _documents_problem(case)
+    if problem is not None:
+        return RuleOutcome("checks_passed", False, problem)
+    state = case_checks_state(case=case)
+    if state.not_passed:
+        return RuleOutcome(
+            "checks_passed",
+            False,
+            _("Did not pass: %(checks)s.") % {"checks": _kind_labels(state.not_passed)},
+        )
+    if state.open:
+        return RuleOutcome(
+            "checks_passed",
+            False,
+            _("Waiting for: %(checks)s.") % {"checks": _kind_labels(state.open)},
+            waiting=True,
+        )
+    return RuleOutcome(
+        "checks_passed", True, _("Every required check passed and no document has expired.")
+    )
 
 
 def fast_track_evaluate(*, case: Case) -> FastTrackDecision:
@@ -157,17 +190,11 @@ def fast_track_evaluate(*, case: Case) -> FastTrackDecision:
                 if not missing
                 else _("Missing: %(kinds)s.")
                 % {"kinds": ", ".join(str(DocumentKind(kind).label) for kind in sorted(missing))},
+                waiting=bool(missing),
             )
         )
     if policy.require_checks_passed:
-        problem = _documents_problem(case)
-        add(
-            RuleOutcome(
-                "checks_passed",
-                problem is None,
-                problem or _("The documents passed their checks and none has expired."),
-            )
-        )
+        add(_checks_rule(case))
     if policy.require_no_duplicate_attempts:
         attempts = DuplicateIdentityAttempt.objects.filter(existing_customer=case.customer_id)
         clean = not attempts.exists()

@@ -3,6 +3,7 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from verification import (
@@ -11,6 +12,7 @@ from verification import (
 )
 from verification.enums import CaseState, ReviewRoute
 from verification.models import Case
+from verification.checks.services import check_run
 from verification.workflow import case_fast_track
 
 # A fast-track candidate not decided after this long had its task lost (broker down at
@@ -51,3 +53,22 @@ def fast_track_sweep_task() -> int:
         case_fast_track_task.delay(str(case_id))
         count += 1
     return count
+
+
+@shared_task(
+    bind=True,
+    name="verification.check_run",
+    acks_late=True,
+    max_retries=None,  # the service counts the attempts on the check's row
+    soft_time_limit=settings.KYC_CHECK_TIME_LIMIT,
+    time_limit=settings.KYC_CHECK_TIME_LIMIT + 30,
+)
+def check_run_task(self, check_id: str) -> str:
+    """One attempt of a check; the service says when (and whether) to try again. The soft
+    time limit stops a provider that hangs; the service counts it as a time-out."""
+    outcome = check_run(check_id=check_id)
+    while outcome.retry_in is not None and self.request.is_eager:
+        outcome = check_run(check_id=check_id)  # in-process: no queue to wait in
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.check.status if outcome.check is not None else "skipped"

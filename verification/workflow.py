@@ -162,6 +162,7 @@ def _enter_review(case: Case, *, source: str) -> None:
     """Score a newly confirmed case and set its path and deadline; a case coming back from
     the customer gets a new deadline. Fast-track candidates are decided by a task."""
     from risk.services import case_risk_assess
+    from verification.checks.services import checks_request
 
     now = timezone.now()
     if not case.route:
@@ -182,6 +183,7 @@ def _enter_review(case: Case, *, source: str) -> None:
             "updated_at",
         ]
     )
+    checks_request(case=case)
     if case.is_fast_track():
         case_fast_track_queue(case=case)
 
@@ -222,8 +224,8 @@ def case_fast_track(*, case_id) -> Case:
                 case_id=case.pk, transition="fast_track_approve", rules=decision.as_record()
             )
         case.fast_track_rules = decision.as_record()
-        if decision.waiting_for_documents:
-            # Stays a fast-track candidate: the next upload tries again.
+        if decision.waiting:
+            # Stays a fast-track candidate: the next upload or check answer tries again.
             case.save(update_fields=["fast_track_rules", "updated_at"])
             return case
         case.route = ReviewRoute.STANDARD

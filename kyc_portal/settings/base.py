@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .cache import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .checks import *  # noqa: F403
 from .database import *  # noqa: F403
 from .documents import *  # noqa: F403
 from .email import *  # noqa: F403

@@ -13,6 +13,7 @@ from risk.enums import RiskLevel
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import register_enterprise, register_individual
 from tests.verification import corpus
+from verification.checks.services import checks_request
 from verification.documents import document_upload
 from verification.enums import CaseState
 from verification.models import Case, Document, DocumentKind
@@ -42,6 +43,8 @@ def case_in_review(
         quality_sample=quality_sample,
     )
     case.refresh_from_db()
+    # The checks the pinned level asks for (the policy follows the level).
+    checks_request(case=case)
     return case
 
 

@@ -1,6 +1,7 @@
 """Cases and their documents and checks; each model lives in its own module."""
 
 from .case import Case
+from .check import Check, CheckRequirement
 from .document import Document, DocumentKind, DocumentStatus
 from .policy import FastTrackPolicy, SlaTarget
 from .review import CaseApproval, CaseAssignment, InformationRequest, ReviewOutcome, SlaBreach
@@ -9,6 +10,8 @@ __all__ = [
     "Case",
     "CaseApproval",
     "CaseAssignment",
+    "Check",
+    "CheckRequirement",
     "Document",
     "DocumentKind",
     "DocumentStatus",

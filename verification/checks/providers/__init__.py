@@ -1,0 +1,1 @@
+"""Built-in check providers, one module each; KYC_CHECK_PROVIDERS picks them."""
