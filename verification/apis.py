@@ -11,9 +11,7 @@ token of a staff account is refused, so a token can never skip that factor.
 """
 
 import re
-from collections.abc import Callable
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, status
@@ -655,15 +653,6 @@ class RevealApi(ReviewApiView):
 # --- reviewers' actions ------------------------------------------------------------------------
 
 
-def _with_expected_state(case_id, expected_state: str | None, action: Callable[[], object]):
-    """Run a service that takes no ``expected_state`` under the same row lock as the check,
-    so a case changed meanwhile gives 409 ``case_changed`` and nothing is done."""
-    with transaction.atomic():
-        if expected_state is not None:
-            workflow.case_lock(case_id, expected_state)
-        return action()
-
-
 class _CaseActionApi(ReviewApiView):
     """POST to one action of a case; answers with the case as it is afterwards."""
 
@@ -692,12 +681,11 @@ def _action_schema(operation: str, summary: str, description: str = "", **kwargs
 
 class ClaimCaseApi(_CaseActionApi):
     def act(self, *, case, data):
-        _with_expected_state(
-            case.pk,
-            data.get("expected_state"),
-            lambda: services.case_claim(
-                case_id=case.pk, reviewer=self.request.user, request=self.request
-            ),
+        services.case_claim(
+            case_id=case.pk,
+            reviewer=self.request.user,
+            request=self.request,
+            expected_state=data.get("expected_state"),
         )
 
     @_action_schema("claim", "Take this case", "Taking a case one already holds changes nothing.")
@@ -707,12 +695,11 @@ class ClaimCaseApi(_CaseActionApi):
 
 class ReleaseCaseApi(_CaseActionApi):
     def act(self, *, case, data):
-        _with_expected_state(
-            case.pk,
-            data.get("expected_state"),
-            lambda: services.case_release(
-                case_id=case.pk, actor=self.request.user, request=self.request
-            ),
+        services.case_release(
+            case_id=case.pk,
+            actor=self.request.user,
+            request=self.request,
+            expected_state=data.get("expected_state"),
         )
 
     @_action_schema(
@@ -726,15 +713,12 @@ class AssignCaseApi(_CaseActionApi):
     serializer_class = AssignSerializer
 
     def act(self, *, case, data):
-        _with_expected_state(
-            case.pk,
-            data.get("expected_state"),
-            lambda: services.case_assign(
-                case_id=case.pk,
-                reviewer=data["reviewer"],
-                actor=self.request.user,
-                request=self.request,
-            ),
+        services.case_assign(
+            case_id=case.pk,
+            reviewer=data["reviewer"],
+            actor=self.request.user,
+            request=self.request,
+            expected_state=data.get("expected_state"),
         )
 
     @_action_schema(
@@ -868,12 +852,12 @@ class EscalateCaseApi(_CaseActionApi):
     serializer_class = EscalateSerializer
 
     def act(self, *, case, data):
-        _with_expected_state(
-            case.pk,
-            data.get("expected_state"),
-            lambda: services.case_escalate(
-                case_id=case.pk, actor=self.request.user, note=data["note"], request=self.request
-            ),
+        services.case_escalate(
+            case_id=case.pk,
+            actor=self.request.user,
+            note=data["note"],
+            request=self.request,
+            expected_state=data.get("expected_state"),
         )
 
     @_action_schema(

@@ -52,10 +52,16 @@ def case_claim_next(
     return case
 
 
-def case_claim(*, case_id, reviewer, request: HttpRequest | None = None) -> Case:
+def case_claim(
+    *,
+    case_id,
+    reviewer,
+    request: HttpRequest | None = None,
+    expected_state: str | None = None,
+) -> Case:
     """``reviewer`` takes one particular case from the queue."""
     with transaction.atomic():
-        case = case_lock(case_id, None)
+        case = case_lock(case_id, expected_state)
         case_check_reviewer(case, reviewer)
         if case.state not in REVIEW_STATES:
             raise ConflictError(_("This case is not waiting for a review."), code="not_in_review")
@@ -65,7 +71,14 @@ def case_claim(*, case_id, reviewer, request: HttpRequest | None = None) -> Case
     return case
 
 
-def case_assign(*, case_id, reviewer, actor, request: HttpRequest | None = None) -> Case:
+def case_assign(
+    *,
+    case_id,
+    reviewer,
+    actor,
+    request: HttpRequest | None = None,
+    expected_state: str | None = None,
+) -> Case:
     """A team lead gives a case to a reviewer (taking it from whoever held it)."""
     if not user_has_role(actor, *TEAM_LEAD_ROLES):
         raise NotAllowedError(
@@ -75,7 +88,7 @@ def case_assign(*, case_id, reviewer, actor, request: HttpRequest | None = None)
     if not user_has_role(reviewer, *REVIEWER_ROLES):
         raise DomainError(_("Cases can only be given to reviewers."), code="not_reviewer")
     with transaction.atomic():
-        case = case_lock(case_id, None)
+        case = case_lock(case_id, expected_state)
         if case.state not in REVIEW_STATES:
             raise ConflictError(_("This case is not waiting for a review."), code="not_in_review")
         if case.editors.filter(pk=reviewer.pk).exists():
@@ -95,10 +108,16 @@ def case_assign(*, case_id, reviewer, actor, request: HttpRequest | None = None)
     return case
 
 
-def case_release(*, case_id, actor, request: HttpRequest | None = None) -> Case:
+def case_release(
+    *,
+    case_id,
+    actor,
+    request: HttpRequest | None = None,
+    expected_state: str | None = None,
+) -> Case:
     """Put a case back in the queue (its holder, or a team lead)."""
     with transaction.atomic():
-        case = case_lock(case_id, None)
+        case = case_lock(case_id, expected_state)
         if case.assigned_to_id is None:
             return case
         if case.assigned_to_id != actor.pk and not user_has_role(actor, *TEAM_LEAD_ROLES):
@@ -112,14 +131,21 @@ def case_release(*, case_id, actor, request: HttpRequest | None = None) -> Case:
     return case
 
 
-def case_escalate(*, case_id, actor, note: str, request: HttpRequest | None = None) -> Case:
+def case_escalate(
+    *,
+    case_id,
+    actor,
+    note: str,
+    request: HttpRequest | None = None,
+    expected_state: str | None = None,
+) -> Case:
     """Hand a case to the senior reviewers and compliance officers, with the reason."""
     if not note.strip():
         raise DomainError(
             _("Say why you escalate the case, for the senior reviewer."), code="note_required"
         )
     with transaction.atomic():
-        case = case_lock(case_id, None)
+        case = case_lock(case_id, expected_state)
         case_check_reviewer(case, actor)
         if case.state not in REVIEW_STATES:
             raise ConflictError(_("This case is not waiting for a review."), code="not_in_review")
@@ -141,6 +167,7 @@ def document_decide(
     reason: str = "",
     note: str = "",
     request: HttpRequest | None = None,
+    expected_state: str | None = None,
 ) -> Document:
     """A reviewer accepts or rejects one document of a case under review."""
     if not accepted and reason not in DocumentRejectionReason.values:
@@ -157,7 +184,7 @@ def document_decide(
                 _("This document does not belong to a case under review."),
                 code="not_in_review",
             )
-        case = case_lock(document.case_id, None)
+        case = case_lock(document.case_id, expected_state)
         case_check_reviewer(case, actor)
         if case.state not in REVIEW_STATES:
             raise ConflictError(_("This case is not waiting for a review."), code="not_in_review")
