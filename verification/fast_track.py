@@ -1,8 +1,9 @@
 """The fast track: which rules a case must meet to be approved without a reviewer.
 
 ``fast_track_evaluate`` reads; ``verification.workflow.case_fast_track`` acts on the answer.
-Each rule answers pass or fail with a sentence a reviewer understands, and the whole
-answer (with the policy version) is recorded on the case.
+Each rule answers pass or fail with codes (no personal data), recorded on the case with the
+policy version; ``fast_track_rule_text`` turns them into a sentence in the reader's
+language when they are shown.
 """
 
 from dataclasses import dataclass, field
@@ -33,11 +34,21 @@ def fast_track_policy() -> FastTrackPolicy:
 
 @dataclass(frozen=True)
 class RuleOutcome:
+    """One rule's answer. ``reason`` and ``params`` (codes only, nothing personal) make the
+    sentence shown to a reviewer, in their language, when it is shown."""
+
     rule: str
     passed: bool
-    explanation: str
+    reason: str = ""
+    params: dict = field(default_factory=dict)
     # Not passed yet, but may pass without anyone acting: an upload or a check to come.
     waiting: bool = False
+
+    @property
+    def explanation(self) -> str:
+        return fast_track_rule_text(
+            {"rule": self.rule, "passed": self.passed, "reason": self.reason, **self.params}
+        )
 
 
 @dataclass
@@ -65,58 +76,105 @@ class FastTrackDecision:
             "decided_at": timezone.now().isoformat(),
             "passed": self.passed,
             "rules": [
-                {"rule": o.rule, "passed": o.passed, "explanation": o.explanation}
+                {"rule": o.rule, "passed": o.passed, "reason": o.reason, **o.params}
                 for o in self.outcomes
             ],
         }
 
 
-def _identity_images_missing(case: Case) -> frozenset[str]:
+def _labels(choices, codes) -> str:
+    return ", ".join(str(choices(code).label) for code in codes)
+
+
+def fast_track_rule_text(rule: dict) -> str:
+    """The sentence for one recorded rule, in the active language."""
+    name, passed, reason = rule["rule"], rule["passed"], rule.get("reason", "")
+    if name == "enabled":
+        return _("The fast track is on.") if passed else _("The fast track is switched off.")
+    if name == "individual":
+        return (
+            _("The customer is an individual.")
+            if passed
+            else _("Enterprises always go to a reviewer.")
+        )
+    if name == "low_risk":
+        if passed:
+            return _("The risk level is low.")
+        level = RiskLevel(rule["level"]).label if rule.get("level") else _("not scored")
+        return _("Only low-risk cases take the fast track; this case is rated “%(level)s”.") % {
+            "level": level
+        }
+    if name == "identity_consistent":
+        return (
+            _("The identity number agrees with the declared data.")
+            if passed
+            else _("The identity number does not agree with the declared data.")
+        )
+    if name == "contact_confirmed":
+        return (
+            _("The customer confirmed their details through the message we sent.")
+            if passed
+            else _("The customer has not confirmed their details.")
+        )
+    if name == "identity_documents":
+        if passed:
+            return _("The identity document images are uploaded.")
+        return _("Missing: %(kinds)s.") % {"kinds": _labels(DocumentKind, rule["missing"])}
+    if name == "checks_passed":
+        if passed:
+            return _("Every required check passed and no document has expired.")
+        if reason == "document_rejected":
+            return _("A reviewer rejected one of the documents.")
+        if reason == "document_expired":
+            return _("One of the documents has expired.")
+        if reason == "checks_open":
+            return _("Waiting for: %(checks)s.") % {"checks": _labels(CheckKind, rule["checks"])}
+        return _("Did not pass: %(checks)s.") % {"checks": _labels(CheckKind, rule["checks"])}
+    if name == "no_duplicate_attempts":
+        return (
+            _("Nobody else tried to register this identity.")
+            if passed
+            else _("Someone else tried to register this identity.")
+        )
+    if name == "no_watchlist_hit":
+        return _("Watch-list screening is not configured, so it cannot have found a hit.")
+    return name
+
+
+def fast_track_rules_shown(record: dict | None) -> list[dict]:
+    """The recorded rules with their sentences, for screens and the API."""
+    return [
+        {"rule": rule["rule"], "passed": rule["passed"], "explanation": fast_track_rule_text(rule)}
+        for rule in (record or {}).get("rules", [])
+    ]
+
+
+def _identity_images_missing(case: Case) -> list[str]:
     needed = IDENTITY_IMAGES.get(case.customer.individual.document_type, CARD_IMAGES)
     present = set(
         Document.objects.filter(case=case, kind__in=needed)
         .exclude(status=DocumentStatus.REJECTED)
         .values_list("kind", flat=True)
     )
-    return needed - present
-
-
-def _documents_problem(case: Case) -> str | None:
-    documents = Document.objects.filter(case=case)
-    if documents.filter(status=DocumentStatus.REJECTED).exists():
-        return _("A reviewer rejected one of the documents.")
-    if documents.filter(expiry_date__lt=timezone.localdate()).exists():
-        return _("One of the documents has expired.")
-    return None
-
-
-def _kind_labels(kinds: list[str]) -> str:
-    return ", ".join(str(CheckKind(kind).label) for kind in kinds)
+    return sorted(needed - present)
 
 
 def _checks_rule(case: Case) -> RuleOutcome:
     from verification.checks.services import case_checks_state
 
-    problem = _documents_problem(case)
-    if problem is not None:
-        return RuleOutcome("checks_passed", False, problem)
+    documents = Document.objects.filter(case=case)
+    if documents.filter(status=DocumentStatus.REJECTED).exists():
+        return RuleOutcome("checks_passed", False, "document_rejected")
+    if documents.filter(expiry_date__lt=timezone.localdate()).exists():
+        return RuleOutcome("checks_passed", False, "document_expired")
     state = case_checks_state(case=case)
     if state.not_passed:
-        return RuleOutcome(
-            "checks_passed",
-            False,
-            _("Did not pass: %(checks)s.") % {"checks": _kind_labels(state.not_passed)},
-        )
+        return RuleOutcome("checks_passed", False, "checks_failed", {"checks": state.not_passed})
     if state.open:
         return RuleOutcome(
-            "checks_passed",
-            False,
-            _("Waiting for: %(checks)s.") % {"checks": _kind_labels(state.open)},
-            waiting=True,
+            "checks_passed", False, "checks_open", {"checks": state.open}, waiting=True
         )
-    return RuleOutcome(
-        "checks_passed", True, _("Every required check passed and no document has expired.")
-    )
+    return RuleOutcome("checks_passed", True)
 
 
 def fast_track_evaluate(*, case: Case) -> FastTrackDecision:
@@ -127,94 +185,39 @@ def fast_track_evaluate(*, case: Case) -> FastTrackDecision:
     decision = FastTrackDecision(policy_version=policy.version)
     add = decision.outcomes.append
 
-    add(
-        RuleOutcome(
-            "enabled",
-            policy.enabled,
-            _("The fast track is on.") if policy.enabled else _("The fast track is switched off."),
-        )
-    )
+    add(RuleOutcome("enabled", policy.enabled))
     if policy.individuals_only:
         individual = case.customer_kind == CustomerKind.INDIVIDUAL
-        add(
-            RuleOutcome(
-                "individual",
-                individual,
-                _("The customer is an individual.")
-                if individual
-                else _("Enterprises always go to a reviewer."),
-            )
-        )
+        add(RuleOutcome("individual", individual))
         if not individual:
             return decision
     if policy.require_low_risk:
         low = case.risk_level == RiskLevel.LOW
-        add(
-            RuleOutcome(
-                "low_risk",
-                low,
-                _("The risk level is low.")
-                if low
-                else _("The risk level is %(level)s.") % {"level": case.get_risk_level_display()},
-            )
-        )
+        add(RuleOutcome("low_risk", low, params={"level": case.risk_level}))
     assessment = case_risk_assessment(case=case)
     inconsistent = assessment is not None and assessment.has_factor("identity_inconsistent")
-    add(
-        RuleOutcome(
-            "identity_consistent",
-            not inconsistent,
-            _("The identity number agrees with the declared data.")
-            if not inconsistent
-            else _("The identity number does not agree with the declared data."),
-        )
-    )
+    add(RuleOutcome("identity_consistent", not inconsistent))
     if policy.require_confirmed_contact:
-        confirmed = case.confirmed_at is not None
-        add(
-            RuleOutcome(
-                "contact_confirmed",
-                confirmed,
-                _("The customer confirmed their details through the message we sent.")
-                if confirmed
-                else _("The customer has not confirmed their details."),
-            )
-        )
+        add(RuleOutcome("contact_confirmed", case.confirmed_at is not None))
     if policy.require_identity_documents and case.customer_kind == CustomerKind.INDIVIDUAL:
         missing = _identity_images_missing(case)
         add(
             RuleOutcome(
                 "identity_documents",
                 not missing,
-                _("The identity document images are uploaded.")
-                if not missing
-                else _("Missing: %(kinds)s.")
-                % {"kinds": ", ".join(str(DocumentKind(kind).label) for kind in sorted(missing))},
+                params={"missing": missing},
                 waiting=bool(missing),
             )
         )
     if policy.require_checks_passed:
         add(_checks_rule(case))
     if policy.require_no_duplicate_attempts:
-        attempts = DuplicateIdentityAttempt.objects.filter(existing_customer=case.customer_id)
-        clean = not attempts.exists()
-        add(
-            RuleOutcome(
-                "no_duplicate_attempts",
-                clean,
-                _("Nobody else tried to register this identity.")
-                if clean
-                else _("Someone else tried to register this identity."),
-            )
-        )
+        attempted = DuplicateIdentityAttempt.objects.filter(
+            existing_customer=case.customer_id
+        ).exists()
+        add(RuleOutcome("no_duplicate_attempts", not attempted))
     if policy.require_no_watchlist_hit:
         # Watch-list screening joins with the checks; until it is configured there is no
         # hit to find, and the reviewer is told so rather than shown a pass.
-        add(
-            RuleOutcome(
-                "no_watchlist_hit",
-                True,
-                _("Watch-list screening is not configured, so it cannot have found a hit."),
-            )
-        )
+        add(RuleOutcome("no_watchlist_hit", True))
     return decision

@@ -28,6 +28,7 @@ from verification.enums import (
     DocumentRejectionReason,
     RejectionReason,
 )
+from verification.fast_track import fast_track_rules_shown
 from verification.models import DocumentKind, DocumentStatus
 
 CHECKS = (("biometric", _("Biometric check")), ("background", _("Background check")))
@@ -316,8 +317,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
     sla_breached_at = serializers.DateTimeField(allow_null=True)
     review_seconds = serializers.IntegerField()
     assigned_to = StaffRefSerializer(allow_null=True)
-    fast_track_rules = serializers.JSONField(
-        help_text=_("The fast-track policy and each rule's outcome; empty when not decided.")
+    fast_track_rules = serializers.SerializerMethodField(
+        help_text=_(
+            "The fast-track policy version and each rule's outcome with its explanation in "
+            "the request's language; empty when not decided."
+        )
     )
     decision_reason = serializers.CharField(help_text=_("Rejection reason code."))
     decision_reason_label = _label("get_decision_reason_display")
@@ -341,6 +345,18 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     def _context_list(self, name: str) -> list:
         return self.context.get(name) or []
+
+    @extend_schema_field(serializers.JSONField())
+    def get_fast_track_rules(self, case) -> dict:
+        record = case.fast_track_rules or {}
+        if not record:
+            return {}
+        return {
+            "policy_version": record.get("policy_version"),
+            "decided_at": record.get("decided_at"),
+            "passed": record.get("passed"),
+            "rules": fast_track_rules_shown(record),
+        }
 
     @extend_schema_field(RiskFactorSerializer(many=True))
     def get_risk_factors(self, case):

@@ -21,6 +21,8 @@ STORAGES = {
 }
 AXES_FAILURE_LIMIT = 3
 SMS_BACKEND = "file"
+# Never the developer's imported file: tests that need one write their own.
+BACKGROUND_REFERENCE_FILE = BASE_DIR / "var" / "tests-have-no-background-file.csv"  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.crypto_testapp"]  # noqa: F405  encrypted-field test models
 # Serve static files from the source folders: tests never run collectstatic.
 STATIC_ROOT = None

@@ -341,7 +341,7 @@ def test_the_case_screen_shows_documents_risk_rules_checks_and_history(
             "policy_version": 1,
             "passed": False,
             "rules": [
-                {"rule": "low_risk", "passed": False, "explanation": "The risk level is medium."}
+                {"rule": "low_risk", "passed": False, "reason": "", "level": "medium"}
             ],
         }
     )
@@ -351,7 +351,8 @@ def test_the_case_screen_shows_documents_risk_rules_checks_and_history(
     text = page_text(response)
     file_url = reverse("verification:document-file", kwargs={"document_id": document.pk})
     assert f'src="{file_url}"' in text
-    assert "The risk level is medium." in text
+    # Written from the recorded codes in the reader's language.
+    assert "this case is rated “Medium risk”" in text
     assert "SHA-256 of the uploaded file recorded: " + document.original_sha256[:16] in text
     assert "Rebuilt from its pixels" in text
     assert "Score " in text  # the risk assessment made when the case was confirmed

@@ -305,7 +305,8 @@ def check_rerun(*, check_id, actor, request: HttpRequest | None = None) -> Check
     """Run a check again (a new run; the old one stays in the history)."""
     with transaction.atomic():
         check = _reviewable_check(check_id, actor)
-        if check.status in OPEN_CHECK_STATUSES:
+        # A check waiting for a vendor's answer that never came may be run again.
+        if check.status in (CheckStatus.PENDING, CheckStatus.RUNNING):
             raise ConflictError(_("This check is still running."), code="check_running")
         check.superseded = True
         check.save(update_fields=["superseded"])

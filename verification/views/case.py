@@ -39,6 +39,7 @@ from kyc_portal.crypto.masking import (
 from risk.selectors import case_risk_assessment
 from verification import services, workflow
 from verification.enums import REVIEW_STATES, CaseState, DocumentRejectionReason
+from verification.fast_track import fast_track_rules_shown
 from verification.forms import (
     AssignForm,
     CaseActionForm,
@@ -543,7 +544,7 @@ def _render_case(
         "declared_sections": declared_sections(declared, revealed=revealed),
         "document_panels": panels,
         "risk": case_risk_assessment(case=case),
-        "fast_track_rules": (case.fast_track_rules or {}).get("rules", []),
+        "fast_track_rules": fast_track_rules_shown(case.fast_track_rules),
         "other_cases": case.customer.cases.exclude(pk=case.pk).order_by("-created_at")[
             :OTHER_CASES_LIMIT
         ],
