@@ -28,7 +28,7 @@ $(PYTHON):
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(INSTALLED): pyproject.toml | $(PYTHON)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev,ai,biometrics]'
 	touch $@
 
 # Fresh keys for development; never overwritten, because data encrypted with the old
