@@ -69,9 +69,10 @@ JPEG, PNG, PDF = "jpeg", "png", "pdf"
 CONTENT_TYPES = {JPEG: "image/jpeg", PNG: "image/png", PDF: "application/pdf"}
 EXTENSIONS = {JPEG: ".jpg", PNG: ".png", PDF: ".pdf"}
 # What Pillow may try when opening each type. Never its full plugin list: EPS would start
-# Ghostscript, and the other formats are not accepted anyway. MPO is how Pillow reads
-# the JPEGs of phones that embed a second picture.
-PILLOW_FORMATS = {JPEG: ("JPEG", "MPO"), PNG: ("PNG",)}
+# Ghostscript, and the other formats are not accepted anyway. The JPEG plugin also opens
+# the MPO files of phones that embed a second picture; naming "MPO" here would make Pillow
+# raise KeyError on bytes that only start like a JPEG.
+PILLOW_FORMATS = {JPEG: ("JPEG",), PNG: ("PNG",)}
 
 # Formats refused by name, so the message can say what the file really is.
 _REFUSED_SIGNATURES: tuple[tuple[bytes, object], ...] = (

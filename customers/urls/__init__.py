@@ -1,6 +1,6 @@
 """Customer-facing and store pages, one module per part of the onboarding journey."""
 
-from . import confirmation, documents, registration, store
+from . import biometrics, confirmation, documents, registration, store
 
 app_name = "customers"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *confirmation.urlpatterns,
     *store.urlpatterns,
     *documents.urlpatterns,
+    *biometrics.urlpatterns,
 ]

@@ -111,6 +111,12 @@ def test_truncated_jpeg_is_refused_as_damaged(customer, storage_dir):
     assert "damaged or incomplete" in error.message
 
 
+def test_bytes_that_only_start_like_a_jpeg_are_refused_as_damaged(customer, storage_dir):
+    error = refused(customer, b"\xff\xd8\xff" + b"not really a picture" * 10, storage_dir)
+
+    assert error.code == "corrupt"
+
+
 def test_empty_file_is_refused(customer, storage_dir):
     error = refused(customer, b"", storage_dir)
 

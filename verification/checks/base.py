@@ -12,6 +12,7 @@ returns ``CheckResult.waiting(reference)``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -22,6 +23,8 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from verification.enums import CheckOutcome
+
+logger = logging.getLogger(__name__)
 
 
 class ProviderError(Exception):
@@ -105,6 +108,21 @@ def check_provider(kind: str) -> CheckProvider:
                 raise LookupError(f"No provider is configured for the check {kind!r}.")
             _providers[kind] = import_string(path)()
         return _providers[kind]
+
+
+def check_providers_load() -> None:
+    """Build every configured provider and let it load its model now (a worker process
+    calls this when it starts). A provider whose extra is not installed is skipped: its
+    checks will say so."""
+    for kind in settings.KYC_CHECK_PROVIDERS:
+        try:
+            provider = check_provider(kind)
+            load = getattr(provider, "load", None)
+            if load is not None:
+                seconds = load()
+                logger.info("Loaded the %s model in %.1f s", kind, seconds or 0.0)
+        except (ImportError, ProviderError) as error:
+            logger.warning("The %s provider cannot load: %s", kind, error)
 
 
 @receiver(setting_changed)

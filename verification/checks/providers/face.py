@@ -163,11 +163,10 @@ def _pattern_ratio(pixels) -> float:
     Frequencies on the 8-pixel lattice of JPEG blocks are left out: every stored image
     is a JPEG or was one.
     """
-    grey = pixels.astype(np.float32).mean(axis=2)
-    height, width = grey.shape
+    height, width = pixels.shape[:2]
     side = min(SCREEN_PATTERN_WINDOW, height, width)
     top, left = (height - side) // 2, (width - side) // 2
-    window = grey[top : top + side, left : left + side]
+    window = pixels[top : top + side, left : left + side].astype(np.float32).mean(axis=2)
     window = (window - window.mean()) * np.outer(np.hanning(side), np.hanning(side))
     spectrum = np.abs(np.fft.fft2(window))
     frequencies = np.fft.fftfreq(side)
@@ -308,6 +307,10 @@ class DlibFaceMatchProvider:
     kind: ClassVar[str] = CheckKind.FACE_MATCH
     name: ClassVar[str] = "dlib"
     version: ClassVar[str] = "dlib-20/resnet-v1"
+
+    def load(self) -> float:
+        """Load the face models now; the seconds it took."""
+        return face_models_load()
 
     def run(self, request: CheckRequest) -> CheckResult:
         face_models_load()
