@@ -10,9 +10,9 @@ from verification import (
     notifications,  # noqa: F401  registers the case notice senders
     sla_tasks,  # noqa: F401  registers verification.sla_watch
 )
+from verification.checks.services import check_run
 from verification.enums import CaseState, ReviewRoute
 from verification.models import Case
-from verification.checks.services import check_run
 from verification.workflow import case_fast_track
 
 # A fast-track candidate not decided after this long had its task lost (broker down at
