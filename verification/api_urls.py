@@ -26,6 +26,16 @@ urlpatterns = [
     path(f"{_case}/send-to-check", apis.SendToCheckApi.as_view(), name="review-case-send-to-check"),
     path(f"{_case}/escalate", apis.EscalateCaseApi.as_view(), name="review-case-escalate"),
     path(
+        "review/checks/<uuid:check_id>/rerun",
+        apis.CheckRerunApi.as_view(),
+        name="review-check-rerun",
+    ),
+    path(
+        "review/checks/<uuid:check_id>/override",
+        apis.CheckOverrideApi.as_view(),
+        name="review-check-override",
+    ),
+    path(
         "review/documents/<uuid:document_id>/decision",
         apis.DocumentDecisionApi.as_view(),
         name="review-document-decision",

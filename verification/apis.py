@@ -37,6 +37,13 @@ from kyc_portal.audit.services import audit_reveal
 from kyc_portal.core.errors import ConflictError
 from risk.selectors import case_risk_assessment
 from verification import services, workflow
+from verification.checks.selectors import (
+    case_checks_actionable,
+    case_checks_shown,
+    check_get,
+    check_shown,
+)
+from verification.checks.services import case_checks_state, check_override, check_rerun
 from verification.documents import document_upload
 from verification.enums import REVIEW_STATES, CaseState
 from verification.models import Case, DocumentStatus
@@ -59,6 +66,8 @@ from verification.serializers import (
     AssignSerializer,
     CaseDetailSerializer,
     CaseSummarySerializer,
+    CheckOverrideSerializer,
+    CheckSerializer,
     ClaimNextResultSerializer,
     CustomerCaseListSerializer,
     CustomerCaseSerializer,
@@ -101,6 +110,11 @@ class CaseNotFoundError(exceptions.NotFound):
 class DocumentNotFoundError(exceptions.NotFound):
     default_detail = _("There is no such document, or it is not yours to see.")
     default_code = "document_not_found"
+
+
+class CheckNotFoundError(exceptions.NotFound):
+    default_detail = _("There is no such check, or it is not yours to see.")
+    default_code = "check_not_found"
 
 
 class VerificationApiView(APIView):
@@ -233,6 +247,41 @@ QUEUE_EXAMPLE = OpenApiExample(
     response_only=True,
     value={"results": [CASE_SUMMARY_EXAMPLE], "next": "MjAyNi0xMS0yNlQwMjozMDowMCswMDowMHww"},
 )
+CHECK_EXAMPLE = {
+    "id": "3c9d4f7a-1b2e-4c5d-9e8f-0a1b2c3d4e5f",
+    "kind": "background",
+    "label": "Background check (credit and business records)",
+    "provider": "reference_file",
+    "version": "1",
+    "status": "done",
+    "status_label": "Done",
+    "outcome": "review",
+    "final_outcome": "pass",
+    "final_outcome_label": "Passed",
+    "summary": "possible_match",
+    "explanation": "Only a name is close to a record, for: Customer (similarity 0.91): check "
+    "whether it is the same person or enterprise. Type: Credit blacklist. Source: 人民银行.",
+    "score": 0.913,
+    "params": {
+        "count": 1,
+        "record_types": ["credit_blacklist"],
+        "sources": ["人民银行"],
+        "parties": ["customer"],
+        "score": 0.913,
+    },
+    "read_values": [],
+    "attempts": 1,
+    "last_error": "",
+    "requested_at": "2026-11-25T14:40:01+08:00",
+    "requested_by": None,
+    "started_at": "2026-11-25T14:40:02+08:00",
+    "finished_at": "2026-11-25T14:40:02+08:00",
+    "override_outcome": "pass",
+    "override_reason": "Namesake: born 1962, the customer in 1990.",
+    "overridden_by": {"id": "c1d2e3f4-0000-4000-8000-000000000001", "name": "李明"},
+    "overridden_at": "2026-11-25T15:10:00+08:00",
+    "superseded": False,
+}
 CASE_DETAIL_EXAMPLE = OpenApiExample(
     "Case under review",
     response_only=True,
@@ -281,6 +330,8 @@ CASE_DETAIL_EXAMPLE = OpenApiExample(
             }
         ],
         "history": [],
+        "checks": [CHECK_EXAMPLE],
+        "checks_state": {"passed": True, "open": [], "not_passed": []},
         "individual": {
             "full_name": "王**",
             "nationality": "CN",
@@ -299,6 +350,8 @@ CASE_DETAIL_EXAMPLE = OpenApiExample(
         "enterprise": None,
         "allowed_actions": [
             "reveal",
+            "rerun_checks",
+            "override_checks",
             "release",
             "decide_documents",
             "reject",
@@ -499,6 +552,8 @@ def case_detail_context(*, case: Case, user) -> dict:
         "history": list(history),
         "beneficial_owners": _beneficial_owners(case),
         "risk_factors": risk_factors,
+        "checks": case_checks_shown(case=case),
+        "checks_state": case_checks_state(case=case),
         "allowed_actions": case_allowed_actions(
             case=case, user=user, documents=documents, approvals=approvals
         ),
@@ -518,6 +573,8 @@ def case_allowed_actions(*, case: Case, user, documents: list, approvals: list) 
     """What ``user`` may do with the case now, for the screen to offer; each action checks
     again under the row lock (verification.workflow, verification.services)."""
     actions = ["reveal"]
+    if case_checks_actionable(case=case, user=user):
+        actions += ["rerun_checks", "override_checks"]
     in_review = case.state in REVIEW_STATES
     held = case.assigned_to_id is not None
     held_by_other = held and case.assigned_to_id != user.pk
@@ -916,6 +973,145 @@ class DocumentDecisionApi(ReviewApiView):
             request=request,
         )
         return Response(ReviewDocumentSerializer(document).data)
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+CHECK_NOT_FOUND = _error(
+    "No such check, or one of a case this login may not see (the same answer for both).",
+    _example_error(
+        "No such check",
+        "check_not_found",
+        str(CheckNotFoundError.default_detail),
+        status_codes=[404],
+    ),
+)
+CHECK_CONFLICT = _error(
+    "The check is still queued or running, it was run again meanwhile, the case is closed or "
+    "another reviewer holds it; nothing was done.",
+    _example_error(
+        "Still running", "check_running", "This check is still running.", status_codes=[409]
+    ),
+    _example_error(
+        "Replaced",
+        "check_superseded",
+        "This check has been run again meanwhile: the screen now shows the new run.",
+        status_codes=[409],
+    ),
+    _example_error(
+        "Case closed",
+        "case_closed",
+        "This case is closed: its checks can no longer change.",
+        status_codes=[409],
+    ),
+)
+CHECK_FORBIDDEN = _error(
+    "The role may not act on cases, or the case is escalated to the senior reviewers.",
+    _example_error(
+        "Wrong role",
+        "permission_denied",
+        "Your role does not allow this action on a case.",
+        status_codes=[403],
+    ),
+)
+
+
+class _CheckActionApi(ReviewApiView):
+    """POST to one action on a check of a case this login may see."""
+
+    def visible_check(self, check_id):
+        check = check_get(user=self.request.user, check_id=check_id)
+        if check is None:
+            raise CheckNotFoundError()
+        if check.superseded:
+            raise ConflictError(
+                _("This check has been run again meanwhile: the screen now shows the new run."),
+                code="check_superseded",
+            )
+        return check
+
+    def check_response(self, check, *, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(CheckSerializer(check_shown(check=check)).data, status=status_code)
+
+
+class CheckRerunApi(_CheckActionApi):
+    @extend_schema(
+        operation_id="review_check_rerun",
+        tags=["review"],
+        summary="Run a check again",
+        description=(
+            "A new run of the same check, queued at once; the earlier run stays in the "
+            "history (audited). Not while the check is still queued or running "
+            "(`check_running`); a check waiting for a vendor's answer may be run again."
+        ),
+        request=None,
+        responses={
+            201: CheckSerializer,
+            401: UNAUTHENTICATED,
+            403: CHECK_FORBIDDEN,
+            404: CHECK_NOT_FOUND,
+            409: CHECK_CONFLICT,
+        },
+    )
+    def post(self, request, check_id, *args, **kwargs):
+        check = self.visible_check(check_id)
+        fresh = check_rerun(check_id=check.pk, actor=request.user, request=request)
+        return self.check_response(fresh, status_code=status.HTTP_201_CREATED)
+
+
+class CheckOverrideApi(_CheckActionApi):
+    @extend_schema(
+        operation_id="review_check_override",
+        tags=["review"],
+        summary="Decide a check yourself",
+        description=(
+            "The reviewer's outcome (`pass` or `fail`) replaces the provider's as the one "
+            "that counts (`final_outcome`); the provider's stays in `outcome`. The reason is "
+            "required, kept with the check, shown to other reviewers and audited."
+        ),
+        request=CheckOverrideSerializer,
+        responses={
+            200: CheckSerializer,
+            400: _error(
+                "No outcome, or no reason.",
+                _example_error(
+                    "No reason",
+                    "reason_required",
+                    "Give the reason for deciding this check yourself.",
+                    status_codes=[400],
+                ),
+                _example_error(
+                    "No outcome",
+                    "outcome_required",
+                    "Choose whether the check passed or failed.",
+                    status_codes=[400],
+                ),
+            ),
+            401: UNAUTHENTICATED,
+            403: CHECK_FORBIDDEN,
+            404: CHECK_NOT_FOUND,
+            409: CHECK_CONFLICT,
+        },
+        examples=[
+            OpenApiExample(
+                "A namesake",
+                request_only=True,
+                value={"outcome": "pass", "reason": "Namesake: born 1962, the customer in 1990."},
+            ),
+            OpenApiExample("Decided", response_only=True, value=CHECK_EXAMPLE),
+        ],
+    )
+    def post(self, request, check_id, *args, **kwargs):
+        check = self.visible_check(check_id)
+        data = self.validated(CheckOverrideSerializer, request.data)
+        check = check_override(
+            check_id=check.pk,
+            actor=request.user,
+            outcome=data.get("outcome", ""),
+            reason=data.get("reason", ""),
+            request=request,
+        )
+        return self.check_response(check)
 
 
 # --- the customer's side ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from customers.enums import Channel, CustomerKind
 from kyc_portal.accounts.models import Store, User
 from kyc_portal.accounts.roles import Role
 from risk.enums import RiskLevel
-from verification.enums import CaseState, DocumentRejectionReason, RejectionReason
+from verification.enums import CaseState, CheckOutcome, DocumentRejectionReason, RejectionReason
 from verification.models import DocumentKind
 from verification.models.case import REVIEWER_ROLES
 from verification.selectors import QueueFilters
@@ -163,3 +163,25 @@ class RevealForm(forms.Form):
     """Which masked value to show in full (the view knows the fields it offers)."""
 
     field = forms.CharField(max_length=100)
+
+
+class CheckRerunForm(forms.Form):
+    """Run a check again: nothing to fill in, the check is in the address."""
+
+
+class CheckOverrideForm(forms.Form):
+    """A reviewer decides a check themself, with the reason (kept and audited)."""
+
+    outcome = forms.ChoiceField(
+        label=_("The check"),
+        choices=[(CheckOutcome.PASS, _("passed")), (CheckOutcome.FAIL, _("failed"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether the check passed or failed.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the check and shown to other reviewers."),
+        error_messages={"required": _("Give the reason for deciding this check yourself.")},
+    )

@@ -133,6 +133,20 @@ class RevealSerializer(StrictSerializer):
     )
 
 
+class CheckOverrideSerializer(StrictSerializer):
+    # Checked by the service, so a missing value answers with its stable code
+    # (`outcome_required`, `reason_required`) like the web form's message.
+    outcome = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, help_text=_("`pass` or `fail`.")
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text=_("Why; kept with the check, shown to other reviewers and audited."),
+    )
+
+
 class DocumentDecisionSerializer(StrictSerializer):
     accepted = serializers.BooleanField()
     reason = serializers.ChoiceField(
@@ -306,10 +320,84 @@ class CaseHistoryItemSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
 
 
+class CheckReadValueSerializer(serializers.Serializer):
+    document = serializers.CharField(help_text=_("The document kind: `id_card_front`…"))
+    document_label = serializers.CharField()
+    field = serializers.CharField(help_text=_("`name`, `id_number`, `birth_date`, `address`…"))
+    field_label = serializers.CharField()
+    declared = serializers.CharField(help_text=_("The declared value, masked; empty: none."))
+    read = serializers.CharField(help_text=_("The value read, masked; empty: not read."))
+    match = serializers.BooleanField(
+        allow_null=True, help_text=_("Null: not compared (not read, or nothing declared).")
+    )
+    similarity = serializers.FloatField(allow_null=True)
+
+
+class CheckSerializer(serializers.Serializer):
+    """The current run of one check of the case (``CheckShown``)."""
+
+    id = serializers.UUIDField(source="check.id")
+    kind = serializers.CharField(
+        source="check.kind",
+        help_text=_("`document_reading`, `face_match`, `in_person_biometric`, `background`."),
+    )
+    label = _label("check.get_kind_display")
+    provider = serializers.CharField(source="check.provider")
+    version = serializers.CharField(source="check.provider_version")
+    status = serializers.CharField(
+        source="check.status",
+        help_text=_("`pending`, `running`, `waiting` (open), `done`, `failed`."),
+    )
+    status_label = _label("check.get_status_display")
+    outcome = serializers.CharField(
+        source="check.outcome", help_text=_("The provider's: `pass`, `fail`, `review`, `error`.")
+    )
+    final_outcome = serializers.CharField(
+        source="check.final_outcome",
+        help_text=_("The reviewer's decision when there is one, else the provider's outcome."),
+    )
+    final_outcome_label = serializers.CharField(source="badge")
+    summary = serializers.CharField(source="check.summary", help_text=_("Stable result code."))
+    explanation = serializers.CharField(help_text=_("In the request's language."))
+    score = serializers.FloatField(source="check.score", allow_null=True)
+    params = serializers.JSONField(
+        source="check.params", help_text=_("The result's details: codes, counts, distances.")
+    )
+    read_values = CheckReadValueSerializer(
+        many=True, help_text=_("Document reading: each value read beside the declared one.")
+    )
+    attempts = serializers.IntegerField(source="check.attempts")
+    last_error = serializers.CharField(source="check.last_error")
+    requested_at = serializers.DateTimeField(source="check.requested_at")
+    requested_by = StaffRefSerializer(source="check.requested_by", allow_null=True)
+    started_at = serializers.DateTimeField(source="check.started_at", allow_null=True)
+    finished_at = serializers.DateTimeField(source="check.finished_at", allow_null=True)
+    override_outcome = serializers.CharField(
+        source="check.override_outcome",
+        help_text=_("`pass` or `fail` when a reviewer decided the check; else empty."),
+    )
+    override_reason = serializers.CharField(source="check.override_reason")
+    overridden_by = StaffRefSerializer(source="check.overridden_by", allow_null=True)
+    overridden_at = serializers.DateTimeField(source="check.overridden_at", allow_null=True)
+    superseded = serializers.BooleanField(source="check.superseded")
+
+
+class ChecksStateSerializer(serializers.Serializer):
+    passed = serializers.BooleanField(help_text=_("Every required check passed."))
+    open = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Kinds of the required checks without an answer yet: “checks pending”."),
+    )
+    not_passed = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Kinds of the required checks not passed.")
+    )
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     """Everything the reviewer's case screen shows. Needs ``context``: ``risk_factors``,
     ``approvals``, ``documents``, ``information_requests``, ``history``,
-    ``beneficial_owners`` and ``allowed_actions``, read by the view."""
+    ``beneficial_owners``, ``checks``, ``checks_state`` and ``allowed_actions``, read by
+    the view."""
 
     customer_id = serializers.UUIDField()
     customer_number = serializers.CharField(source="customer.customer_number", allow_null=True)
@@ -332,6 +420,10 @@ class CaseDetailSerializer(CaseSummarySerializer):
     information_requests = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField(help_text=_("The customer's other cases."))
+    checks = serializers.SerializerMethodField(
+        help_text=_("The current run of each check; values read are masked.")
+    )
+    checks_state = serializers.SerializerMethodField()
     individual = serializers.SerializerMethodField()
     enterprise = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField(
@@ -379,6 +471,15 @@ class CaseDetailSerializer(CaseSummarySerializer):
     @extend_schema_field(CaseHistoryItemSerializer(many=True))
     def get_history(self, case):
         return CaseHistoryItemSerializer(self._context_list("history"), many=True).data
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, case):
+        return CheckSerializer(self._context_list("checks"), many=True).data
+
+    @extend_schema_field(ChecksStateSerializer(allow_null=True))
+    def get_checks_state(self, case):
+        state = self.context.get("checks_state")
+        return ChecksStateSerializer(state).data if state is not None else None
 
     @extend_schema_field(MaskedIndividualSerializer(allow_null=True))
     def get_individual(self, case):

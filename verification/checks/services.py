@@ -298,6 +298,10 @@ def _reviewable_check(check_id, actor) -> Check:
         raise ConflictError(
             _("This case is closed: its checks can no longer change."), code="case_closed"
         )
+    if check.superseded:
+        raise ConflictError(
+            _("A newer run of this check exists: act on that one."), code="check_superseded"
+        )
     return check
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
         name="review-case-action",
     ),
     path(
+        "review/cases/<uuid:case_id>/checks/<uuid:check_id>/<slug:action>/",
+        case.review_check_action,
+        name="review-check-action",
+    ),
+    path(
         "review/cases/<uuid:case_id>/documents/<uuid:document_id>/decision/",
         case.review_document_decide,
         name="review-document-decide",

@@ -1,6 +1,6 @@
 """The case screen: declared data (masked, each full value behind an audited reveal) beside
-the documents, the risk assessment, the fast-track rules, the automatic checks, the
-customer's history, and the reviewer's actions.
+the documents, the risk assessment, the fast-track rules, the automatic checks (with their
+re-run and override), the customer's history, and the reviewer's actions.
 
 Every action is a POST carrying the state the reviewer saw. A DomainError (a conflict,
 four eyes, a missing reason) re-renders the screen with the message and with what the
@@ -27,7 +27,7 @@ from kyc_portal.accounts.roles import role_required, user_has_role
 from kyc_portal.audit.enums import AuditAction
 from kyc_portal.audit.selectors import audit_entries_for
 from kyc_portal.audit.services import SYSTEM_LABEL, audit_reveal
-from kyc_portal.core.errors import DomainError
+from kyc_portal.core.errors import ConflictError, DomainError
 from kyc_portal.crypto.masking import (
     mask_address,
     mask_date,
@@ -38,11 +38,30 @@ from kyc_portal.crypto.masking import (
 )
 from risk.selectors import case_risk_assessment
 from verification import services, workflow
-from verification.enums import REVIEW_STATES, CaseState, DocumentRejectionReason
+from verification.checks.explanations import list_text
+from verification.checks.selectors import (
+    CheckShown,
+    case_checks_actionable,
+    case_checks_shown,
+    check_get,
+    check_reveal_label,
+    check_reveal_value,
+)
+from verification.checks.services import case_checks_state, check_override, check_rerun
+from verification.enums import (
+    FINAL_STATES,
+    REVIEW_STATES,
+    CaseState,
+    CheckKind,
+    CheckStatus,
+    DocumentRejectionReason,
+)
 from verification.fast_track import fast_track_rules_shown
 from verification.forms import (
     AssignForm,
     CaseActionForm,
+    CheckOverrideForm,
+    CheckRerunForm,
     DocumentDecisionForm,
     EscalateForm,
     RejectForm,
@@ -50,7 +69,7 @@ from verification.forms import (
     RevealForm,
     SendToCheckForm,
 )
-from verification.models import Case, Document, DocumentKind, InformationRequest
+from verification.models import Case, Check, Document, DocumentKind, InformationRequest
 from verification.selectors import case_get, document_get, document_list
 from verification.services import TEAM_LEAD_ROLES
 
@@ -70,6 +89,10 @@ AUDIT_ACTION_LABELS: dict[str, Promise] = {
     "case.first_approval": gettext_lazy("Gave the first of two approvals"),
     "case.fast_track_refused": gettext_lazy("Fast track refused"),
     "risk.assessed": gettext_lazy("Risk assessed"),
+    "check.finished": gettext_lazy("Check finished"),
+    "check.rerun": gettext_lazy("Ran a check again"),
+    "check.overridden": gettext_lazy("Decided a check"),
+    "biometric.in_store_recorded": gettext_lazy("Recorded the biometric verification in store"),
 }
 
 
@@ -290,6 +313,51 @@ def document_checks(document: Document, *, today: datetime.date) -> list[CheckRe
     return checks
 
 
+# -- checks ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPanel:
+    """A check on the case screen with the reviewer's decision form for it."""
+
+    shown: CheckShown
+    override_form: CheckOverrideForm
+    override_prefix: str
+    may_act: bool
+
+
+# A check still queued or running answers by itself; one waiting for a vendor that never
+# answers may be run again or decided.
+STILL_RUNNING = (CheckStatus.PENDING, CheckStatus.RUNNING)
+
+
+def check_form_prefix(check: Check, action: str) -> str:
+    return f"check-{check.pk}-{action}"
+
+
+def _check_panels(
+    case: Case, *, may_act: bool, failed_prefix: str, failed_form, revealed: str
+) -> list[CheckPanel]:
+    def override_form(check: Check) -> CheckOverrideForm:
+        prefix = check_form_prefix(check, "override")
+        return failed_form if prefix == failed_prefix else CheckOverrideForm(prefix=prefix)
+
+    return [
+        CheckPanel(
+            shown=shown,
+            override_form=override_form(shown.check),
+            override_prefix=check_form_prefix(shown.check, "override"),
+            may_act=may_act and shown.check.status not in STILL_RUNNING,
+        )
+        for shown in case_checks_shown(case=case, revealed=revealed)
+    ]
+
+
+def _kind_labels(kinds: list[str]) -> str:
+    labels = dict(CheckKind.choices)
+    return list_text(labels.get(kind, kind) for kind in kinds)
+
+
 # -- the customer's history --------------------------------------------------------------
 
 
@@ -316,8 +384,12 @@ def _audit_text(entry, revealable: dict[str, str]) -> str:
             "source": states.get(details.get("from"), details.get("from", "")),
             "target": states.get(details.get("to"), details.get("to", "")),
         }
+    if entry.action.startswith("check.") and details.get("kind"):
+        kinds = dict(CheckKind.choices)
+        return f"{label}: {kinds.get(details['kind'], details['kind'])}"
     if entry.action == AuditAction.DATA_REVEAL and details.get("field"):
-        return f"{label}: {revealable.get(details['field'], details['field'])}"
+        key = details["field"]
+        return f"{label}: {revealable.get(key) or check_reveal_label(key) or key}"
     return label
 
 
@@ -533,6 +605,8 @@ def _render_case(
     ]
     approvals = list(case.approvals.select_related("approver"))
     in_review = case.state in REVIEW_STATES
+    # A closed case's checks no longer hold anything up.
+    checks_state = case_checks_state(case=case) if case.state not in FINAL_STATES else None
     held_by_other = case.assigned_to_id is not None and case.assigned_to_id != user.pk
     is_team_lead = user_has_role(user, *TEAM_LEAD_ROLES)
     context = {
@@ -545,6 +619,15 @@ def _render_case(
         "document_panels": panels,
         "risk": case_risk_assessment(case=case),
         "fast_track_rules": fast_track_rules_shown(case.fast_track_rules),
+        "check_panels": _check_panels(
+            case,
+            may_act=case_checks_actionable(case=case, user=user),
+            failed_prefix=failed_prefix,
+            failed_form=failed_form,
+            revealed=revealed,
+        ),
+        "checks_open": _kind_labels(checks_state.open) if checks_state else "",
+        "checks_not_passed": _kind_labels(checks_state.not_passed) if checks_state else "",
         "other_cases": case.customer.cases.exclude(pk=case.pk).order_by("-created_at")[
             :OTHER_CASES_LIMIT
         ],
@@ -589,12 +672,15 @@ def review_case(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @role_required(*REVIEW_PAGE_ROLES)
 @require_POST
 def review_case_reveal(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    """The case screen with one masked value shown in full, recorded in the audit trail."""
+    """The case screen with one masked value shown in full, recorded in the audit trail:
+    a declared value, or one a check read off a document."""
     case = _case_or_404(request, case_id)
     form = RevealForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["field"] not in _revealable(_declared_specs(case)):
+    if not form.is_valid():
         raise Http404
     key = form.cleaned_data["field"]
+    if key not in _revealable(_declared_specs(case)) and not check_reveal_value(case=case, key=key):
+        raise Http404
     audit_reveal(actor=request.user, request=request, target=case, field=key)
     return _render_case(request, case, revealed=key)
 
@@ -652,3 +738,62 @@ def review_document_decide(
         messages.success(request, _("Document rejected."))
     url = reverse("verification:review-case", kwargs={"case_id": case.pk})
     return redirect(f"{url}#document-{document.pk}")
+
+
+def _check_rerun(request: HttpRequest, check: Check, data: dict) -> str:
+    check_rerun(check_id=check.pk, actor=request.user, request=request)
+    return _("The check runs again. Its earlier result stays in the history.")
+
+
+def _check_override(request: HttpRequest, check: Check, data: dict) -> str:
+    check_override(
+        check_id=check.pk,
+        actor=request.user,
+        outcome=data["outcome"],
+        reason=data["reason"],
+        request=request,
+    )
+    return _("Your decision on the check is recorded.")
+
+
+@dataclass(frozen=True)
+class CheckAction:
+    form_class: type[CheckRerunForm] | type[CheckOverrideForm]
+    run: Callable[[HttpRequest, Check, dict], str]
+
+
+CHECK_ACTIONS: dict[str, CheckAction] = {
+    "rerun": CheckAction(CheckRerunForm, _check_rerun),
+    "override": CheckAction(CheckOverrideForm, _check_override),
+}
+
+
+@role_required(*REVIEW_PAGE_ROLES)
+@require_POST
+def review_check_action(
+    request: HttpRequest, case_id: uuid.UUID, check_id: uuid.UUID, action: str
+) -> HttpResponse:
+    """Run one check of the case again, or decide it (the check services say who may)."""
+    spec = CHECK_ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    case = _case_or_404(request, case_id)
+    check = check_get(user=request.user, check_id=check_id)
+    if check is None or check.case_id != case.pk:
+        raise Http404
+    prefix = check_form_prefix(check, action)
+    form = spec.form_class(request.POST, prefix=prefix)
+    if not form.is_valid():
+        return _render_case(request, case, failed=(prefix, form))
+    try:
+        if check.superseded:
+            raise ConflictError(
+                _("This check has been run again meanwhile: the screen now shows the new run."),
+                code="check_superseded",
+            )
+        message = spec.run(request, check, form.cleaned_data)
+    except DomainError as error:
+        return _after_error(request, case.pk, prefix, spec.form_class, error)
+    messages.success(request, message)
+    url = reverse("verification:review-case", kwargs={"case_id": case.pk})
+    return redirect(f"{url}#check-{check.kind}")
