@@ -155,12 +155,9 @@ def confirmation_link_token(*, confirmation_id, nonce: str) -> str:
     return signing.dumps({"c": str(confirmation_id), "n": nonce}, salt=LINK_SALT)
 
 
-def confirmation_link_url(
-    *, confirmation_id, nonce: str, page: str = "customers:confirmation_link"
-) -> str:
-    """The signed link to ``page``: the confirmation itself, or (for a customer entered in
-    a store) ``customers:confirmation_set_login`` where they choose their login."""
-    token = confirmation_link_token(confirmation_id=confirmation_id, nonce=nonce)
+def confirmation_page_url(*, token: str, page: str) -> str:
+    """The link to ``page`` with a signed token: the confirmation itself, or (for a customer
+    entered in a store) ``customers:confirmation_set_login`` where they choose their login."""
     path = reverse(page, kwargs={"token": token})
     return f"{settings.PORTAL_BASE_URL}{path}"
 
@@ -220,6 +217,7 @@ def confirmation_summary(customer: Customer) -> list[tuple[str, str]]:
 
 def _message_context(confirmation: Confirmation, *, code: str, nonce: str) -> dict:
     customer = confirmation.case.customer
+    token = confirmation_link_token(confirmation_id=confirmation.pk, nonce=nonce)
     if customer.kind == CustomerKind.ENTERPRISE:
         holder = customer.enterprise.legal_name
         holder_document = mask_id_number(customer.enterprise.credit_code)
@@ -232,13 +230,12 @@ def _message_context(confirmation: Confirmation, *, code: str, nonce: str) -> di
         "holder_document": holder_document,
         "summary": confirmation_summary(customer),
         "code": code,
-        "link": confirmation_link_url(confirmation_id=confirmation.pk, nonce=nonce),
+        "link": confirmation_page_url(token=token, page="customers:confirmation_link"),
         "expires_at": confirmation.expires_at,
         "hours": settings.KYC_CONFIRMATION_HOURS,
         "is_enterprise": customer.kind == CustomerKind.ENTERPRISE,
-        "login_link": confirmation_link_url(
-            confirmation_id=confirmation.pk, nonce=nonce, page="customers:confirmation_set_login"
-        )
+        # The same token in both links (a signature made a second later would differ).
+        "login_link": confirmation_page_url(token=token, page="customers:confirmation_set_login")
         if customer.user_id is None
         else "",
     }

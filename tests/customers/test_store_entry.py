@@ -323,7 +323,8 @@ def test_the_in_store_confirmation_message_invites_the_customer_to_set_a_login(
     # Confirming from the link leads straight on to choosing the login.
     response = client.post(reverse("customers:confirmation_link", args=[token]))
     assert response["Location"] == login_url
-    assert "Thank you: your details are confirmed." in client.get(login_url).content.decode()
+    page = client.get(login_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Thank you: your details are confirmed." in page
 
 
 def test_an_online_applicant_with_a_login_is_not_offered_another(

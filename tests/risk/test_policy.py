@@ -18,7 +18,7 @@ from risk.services import risk_policy_create
 from tests.factories.accounts import UserFactory
 from tests.factories.customers import register_individual
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def rules(**changes) -> dict:

@@ -44,7 +44,7 @@ def test_the_command_finds_every_model_with_encrypted_fields():
     found = {model: [field.name for field in fields] for model, fields in encrypted_models()}
 
     assert found[Company] == ["legal_name", "id_number"]
-    assert set(found[Person]) == {*ENCRYPTED_COLUMNS, "nickname"}
+    assert set(found[Person]) == {*ENCRYPTED_COLUMNS, "nickname", "read_values"}
 
 
 def test_rotation_moves_every_value_to_the_newest_key(rows_under_t1):
