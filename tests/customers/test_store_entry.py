@@ -321,7 +321,9 @@ def test_the_in_store_confirmation_message_invites_the_customer_to_set_a_login(
     login_url = reverse("customers:confirmation_set_login", args=[token])
     assert login_url in mailoutbox[-1].body
     # Confirming from the link leads straight on to choosing the login.
-    response = client.post(reverse("customers:confirmation_link", args=[token]))
+    response = client.post(
+        reverse("customers:confirmation_link", args=[token]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response["Location"] == login_url
     page = client.get(login_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Thank you: your details are confirmed." in page
