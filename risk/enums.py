@@ -18,3 +18,4 @@ class RiskFactor(models.TextChoices):
     DUPLICATE_IDENTITY_ATTEMPTS = "duplicate_identity_attempts", _("Duplicate identity attempts")
     OWNERSHIP_INCOMPLETE = "ownership_incomplete", _("Incomplete ownership")
     IDENTITY_INCONSISTENT = "identity_inconsistent", _("Inconsistent identity data")
+    DOCUMENT_CHECK_FAILED = "document_check_failed", _("Document reading failed")

@@ -52,6 +52,7 @@ class FactorContext:
     channel: str
     rules: Mapping[str, Any]
     today: datetime.date
+    case: Any = None
 
     @property
     def is_enterprise(self) -> bool:
@@ -224,6 +225,16 @@ def identity_inconsistent(context: FactorContext) -> Params | None:
     return {"issues": issues} if issues else None
 
 
+def document_check_failed(context: FactorContext) -> Params | None:
+    """The latest document reading of the case failed (or a reviewer decided it failed)."""
+    from verification.checks.selectors import case_document_reading_failure
+
+    if context.case is None:
+        return None
+    result = case_document_reading_failure(case=context.case)
+    return None if result is None else {"result": result}
+
+
 FACTORS: dict[str, Callable[[FactorContext], Params | None]] = {
     RiskFactor.CUSTOMER_TYPE: customer_type,
     RiskFactor.CHANNEL: channel,
@@ -232,6 +243,7 @@ FACTORS: dict[str, Callable[[FactorContext], Params | None]] = {
     RiskFactor.DUPLICATE_IDENTITY_ATTEMPTS: duplicate_identity_attempts,
     RiskFactor.OWNERSHIP_INCOMPLETE: ownership_incomplete,
     RiskFactor.IDENTITY_INCONSISTENT: identity_inconsistent,
+    RiskFactor.DOCUMENT_CHECK_FAILED: document_check_failed,
 }
 
 
@@ -375,6 +387,17 @@ def _explain_identity(params: Params) -> str:
     }
 
 
+def _explain_document_check(params: Params) -> str:
+    result = params.get("result")
+    if result == "document_expired":
+        return _("Reading the identity documents showed an expired document.")
+    if result == "mrz_check_failed":
+        return _("The check digits of the passport's machine-readable zone do not verify.")
+    if result == "mismatch":
+        return _("A value read from the identity documents differs from the declared one.")
+    return _("The identity documents failed the automatic reading.")
+
+
 _EXPLAINERS: dict[str, Callable[[Params], str]] = {
     RiskFactor.CUSTOMER_TYPE: _explain_customer_type,
     RiskFactor.CHANNEL: _explain_channel,
@@ -383,6 +406,7 @@ _EXPLAINERS: dict[str, Callable[[Params], str]] = {
     RiskFactor.DUPLICATE_IDENTITY_ATTEMPTS: _explain_duplicates,
     RiskFactor.OWNERSHIP_INCOMPLETE: _explain_ownership,
     RiskFactor.IDENTITY_INCONSISTENT: _explain_identity,
+    RiskFactor.DOCUMENT_CHECK_FAILED: _explain_document_check,
 }
 
 

@@ -39,6 +39,9 @@ DEFAULT_RULES: dict[str, Any] = {
         "duplicate_identity_attempts": 30,
         "ownership_incomplete": 20,
         "identity_inconsistent": 40,
+        # What the document reading found: a value that differs, an expired document, a
+        # passport zone whose check digits fail.
+        "document_check_failed": 40,
     },
     # A score at or above a threshold has that level; below "medium" it is low.
     "thresholds": {"medium": 30, "high": 60},

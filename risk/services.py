@@ -31,6 +31,7 @@ def case_risk_assess(*, case: Case) -> RiskAssessment:
         channel=case.channel,
         rules=policy.rules,
         today=timezone.localdate(),
+        case=case,
     )
     factors = factors_find(context)
     score = sum(factor["points"] for factor in factors)

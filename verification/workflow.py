@@ -188,6 +188,37 @@ def _enter_review(case: Case, *, source: str) -> None:
         case_fast_track_queue(case=case)
 
 
+_LEVEL_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]
+_ROUTE_ORDER = [ReviewRoute.FAST_TRACK, ReviewRoute.STANDARD, ReviewRoute.ENHANCED]
+
+
+def case_risk_reassess(*, case_id) -> Case:
+    """Score the case again after a check found something. A higher level takes the
+    stricter path (and, when high, the second approval); a level never goes down here."""
+    from risk.services import case_risk_assess
+
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        assessment = case_risk_assess(case=case)
+        if case.risk_level and _LEVEL_ORDER.index(assessment.level) <= _LEVEL_ORDER.index(
+            case.risk_level
+        ):
+            return case
+        before = case.risk_level
+        case.risk_level = assessment.level
+        stricter = ROUTE_FOR_RISK[assessment.level]
+        if not case.route or _ROUTE_ORDER.index(stricter) > _ROUTE_ORDER.index(case.route):
+            case.route = stricter
+            case.quality_sample = False
+        case.save(update_fields=["risk_level", "route", "quality_sample", "updated_at"])
+        audit_record(
+            action="risk.raised",
+            target=case,
+            details={"from": before, "to": case.risk_level, "route": case.route},
+        )
+    return case
+
+
 def _picked_for_quality_control() -> bool:
     from verification.fast_track import fast_track_policy
 

@@ -16,6 +16,7 @@ RULES = {
         "duplicate_identity_attempts": 30,
         "ownership_incomplete": 20,
         "identity_inconsistent": 40,
+        "document_check_failed": 40,
     },
     "thresholds": {"medium": 30, "high": 60},
     "high_risk_jurisdictions": [

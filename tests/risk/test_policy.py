@@ -119,7 +119,7 @@ def test_an_unknown_factor_is_named():
     assert messages(rules(points__shoe_size=5)) == [
         "Unknown factor “shoe_size”. Known factors: customer_type, channel, "
         "high_risk_jurisdiction, age, duplicate_identity_attempts, ownership_incomplete, "
-        "identity_inconsistent."
+        "identity_inconsistent, document_check_failed."
     ]
 
 

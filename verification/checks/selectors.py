@@ -318,3 +318,16 @@ def check_reveal_label(key: str) -> str | None:
         "document": document_label(document),
         "field": field_label(document, name),
     }
+
+
+def case_document_reading_failure(*, case: Case) -> str | None:
+    """The result code of the case's latest document reading when it failed (a reviewer's
+    "failed" counts too), else None. A risk factor reads it."""
+    check = (
+        Check.objects.filter(case=case, kind=CheckKind.DOCUMENT_READING, superseded=False)
+        .order_by("-requested_at")
+        .first()
+    )
+    if check is None or check.final_outcome != CheckOutcome.FAIL:
+        return None
+    return check.summary if not check.override_outcome else "decided_by_reviewer"

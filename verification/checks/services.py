@@ -38,7 +38,7 @@ from verification.enums import (
     CheckStatus,
 )
 from verification.models import Case, Check, CheckRequirement, DocumentKind
-from verification.workflow import case_check_reviewer, case_fast_track_queue
+from verification.workflow import case_check_reviewer, case_fast_track_queue, case_risk_reassess
 
 logger = logging.getLogger(__name__)
 
@@ -230,11 +230,15 @@ def _finished(check: Check) -> None:
         target=check.case,
         details={"kind": check.kind, "outcome": check.outcome, "result": check.summary},
     )
-    _fast_track_again(check.case)
+    _after_answer(check)
 
 
-def _fast_track_again(case: Case) -> None:
-    """A fast-track candidate waits for its checks: each answer lets it try again."""
+def _after_answer(check: Check) -> None:
+    """A failed document reading is a risk signal: the case is scored again. A fast-track
+    candidate waits for its checks: each answer lets it try again."""
+    if check.kind == CheckKind.DOCUMENT_READING and check.final_outcome == CheckOutcome.FAIL:
+        case_risk_reassess(case_id=check.case_id)
+    case = Case.objects.get(pk=check.case_id)
     if case.state == CaseState.DOCUMENT_REVIEW and case.is_fast_track():
         case_fast_track_queue(case=case)
 
@@ -356,5 +360,5 @@ def check_override(
             target=check.case,
             details={"kind": check.kind, "outcome": outcome, "was": check.outcome},
         )
-        _fast_track_again(check.case)
+        _after_answer(check)
     return check

@@ -13,7 +13,7 @@ from kyc_portal.core.errors import DomainError, NotAllowedError
 from risk.enums import RiskLevel
 from tests.factories.accounts import UserFactory
 from tests.factories.verification import case_in_review
-from tests.verification.checks.scripted import PASSED, ScriptedProvider
+from tests.verification.checks.scripted import ScriptedProvider
 from verification.checks.base import CheckResult, ProviderError, ProviderTimeout
 from verification.checks.services import (
     case_checks_state,
@@ -202,3 +202,26 @@ def test_the_fast_track_waits_for_the_checks_and_passes_when_they_pass(storage_d
 
     check_run(check_id=reading.pk)
     assert case_fast_track(case_id=case.pk).state == CaseState.REGISTERED
+
+
+def test_a_failed_document_reading_raises_the_risk_and_the_path(storage_dir, scripted):
+    from tests.factories.verification import case_document
+    from verification.enums import ReviewRoute
+    from verification.models import DocumentKind
+
+    case = case_in_review(risk_level=RiskLevel.LOW)
+    case_document(case=case, kind=DocumentKind.ID_CARD_FRONT)
+    reading = Check.objects.get(case=case, kind=CheckKind.DOCUMENT_READING)
+    scripted.append(
+        CheckResult(
+            outcome=CheckOutcome.FAIL, summary="mismatch", params={"mismatched": ["x.name"]}
+        )
+    )
+
+    check_run(check_id=reading.pk)
+
+    case = Case.objects.get(pk=case.pk)
+    assessment = case.risk_assessments.order_by("-created_at").first()
+    assert assessment.has_factor("document_check_failed")
+    assert case.risk_level == RiskLevel.MEDIUM and case.route == ReviewRoute.STANDARD
+    assert AuditEntry.objects.filter(target_id=str(case.pk), action="risk.raised").exists()
