@@ -351,6 +351,7 @@ def _explain_duplicates(params: Params) -> str:
 
 def _explain_ownership(params: Params) -> str:
     if not params["owners"]:
+        # xgettext:no-python-format
         return _("The enterprise declared no beneficial owner holding 25% or more.")
     return _(
         "The declared beneficial owners hold %(share)s%% of the enterprise together: "

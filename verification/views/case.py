@@ -270,7 +270,7 @@ def document_checks(document: Document, *, today: datetime.date) -> list[CheckRe
     """What the upload checked and recorded about ``document`` (nothing made up here)."""
     checks = [
         CheckResult(
-            name=_("Fingerprint"),
+            name=_("File fingerprint"),
             passed=True,
             text=_("SHA-256 of the uploaded file recorded: %(hash)s…")
             % {"hash": document.original_sha256[:16]},
