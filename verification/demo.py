@@ -2,8 +2,8 @@
 different risk levels, and one customer the fast track has already registered.
 
 Idempotent like the rest of the demo: a customer whose identity is registered already is
-left as it is. The document images are drawn here (no files in the repository) and say
-"DEMO" across them.
+left as it is. The document images are specimens drawn from the customers' own data
+(``verification.specimens``); their checks run at once so the demo shows the results.
 """
 
 import contextlib
@@ -23,39 +23,75 @@ from kyc_portal.accounts.models import User
 from kyc_portal.accounts.roles import Role
 from kyc_portal.accounts.services import user_set_role
 from kyc_portal.crypto.blind_index import blind_index
+from verification.checks.services import case_current_checks, check_run
 from verification.documents import document_upload
 from verification.enums import CaseState
 from verification.models import Case, DocumentKind
+from verification.specimens import (
+    BusinessLicenceValues,
+    IdCardBackValues,
+    IdCardFrontValues,
+    PassportValues,
+    business_licence_render,
+    id_card_back_render,
+    id_card_front_render,
+    passport_render,
+    specimen_fonts_available,
+)
 from verification.workflow import case_fast_track, case_transition
 
-CARD_SIZE = (856, 540)  # ID-1 card proportions, at about 10 pixels per millimetre
+VALID_FROM, VALID_UNTIL = datetime.date(2016, 1, 1), datetime.date(2036, 1, 1)
 
 
-def _demo_image(title: str, lines: list[str]) -> bytes:
-    """A plain card with a title, a few lines and a DEMO mark, as a JPEG."""
-    image = Image.new("RGB", CARD_SIZE, (228, 238, 246))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, CARD_SIZE[0], 70), fill=(32, 84, 140))
-    draw.text((24, 18), title, fill="white", font=ImageFont.load_default(size=30))
-    draw.ellipse((610, 120, 800, 360), fill=(190, 200, 210), outline=(120, 130, 140), width=3)
-    body = ImageFont.load_default(size=26)
-    for row, line in enumerate(lines):
-        draw.text((40, 120 + row * 48), line, fill=(30, 30, 30), font=body)
-    draw.text((300, 430), "DEMO", fill=(200, 60, 60), font=ImageFont.load_default(size=80))
+def _jpeg(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
+    image.convert("RGB").save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
-def _upload(case: Case, kind: str, actor, title: str, lines: list[str]) -> None:
+def _plain_card(title: str) -> Image.Image:
+    """Without the specimen fonts (a bare machine): a plain card the reviewer can still open;
+    the automatic reading then says it cannot read it."""
+    image = Image.new("RGB", (856, 540), (228, 238, 246))
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 40), f"{title} (DEMO)", fill=(30, 30, 30), font=ImageFont.load_default(size=34))
+    return image
+
+
+def _upload(case: Case, kind: str, actor, specimen) -> None:
+    """Upload a specimen picture (a callable making it) as the customer's document."""
+    image = specimen() if specimen_fonts_available() else _plain_card(str(DocumentKind(kind).label))
     document_upload(
         customer=case.customer,
         kind=kind,
-        uploaded_file=SimpleUploadedFile(f"{kind}.jpg", _demo_image(title, lines)),
+        uploaded_file=SimpleUploadedFile(f"{kind}.jpg", _jpeg(image)),
         actor=actor,
         case=case,
-        expiry_date=datetime.date(2036, 1, 1),
+        expiry_date=VALID_UNTIL,
     )
+
+
+def _run_checks(case: Case) -> None:
+    """Run the case's checks now rather than in a worker, so the demo shows their results."""
+    for check in case_current_checks(case=case):
+        check_run(check_id=check.pk)
+
+
+def _id_card_images(case: Case, actor, *, issuer: str) -> None:
+    individual = case.customer.individual
+    front = IdCardFrontValues(
+        name=individual.full_name,
+        sex="男" if individual.gender == Gender.MALE else "女",
+        ethnicity="汉",
+        birth_date=individual.birth_date,
+        address=individual.full_address,
+        id_number=individual.document_number,
+    )
+    back = IdCardBackValues(
+        issuing_authority=issuer, valid_from=VALID_FROM, valid_until=VALID_UNTIL
+    )
+    _upload(case, DocumentKind.ID_CARD_FRONT, actor, lambda: id_card_front_render(front))
+    _upload(case, DocumentKind.ID_CARD_BACK, actor, lambda: id_card_back_render(back))
 
 
 def _customer_login(username: str, password: str) -> User:
@@ -83,11 +119,6 @@ def _confirmed_case(
     return case_transition(case_id=customer.cases.get().pk, transition="confirm", actor=user)
 
 
-def _id_card_images(case: Case, actor, name_line: str) -> None:
-    _upload(case, DocumentKind.ID_CARD_FRONT, actor, "RESIDENT IDENTITY CARD", [name_line])
-    _upload(case, DocumentKind.ID_CARD_BACK, actor, "ISSUING AUTHORITY", ["VALID 2016-2036"])
-
-
 def _fast_tracked() -> DemoLogin:
     """A low-risk customer whose documents passed: registered by the fast track."""
     username, password = "zhao", "demo-zhao-2026"
@@ -101,7 +132,8 @@ def _fast_tracked() -> DemoLogin:
     )
     case = _confirmed_case(details=details, user=user)
     if case is not None:
-        _id_card_images(case, user, "ZHAO LEI  1988-08-22")
+        _id_card_images(case, user, issuer="上海市公安局徐汇分局")
+        _run_checks(case)
         case_fast_track(case_id=case.pk)
     return DemoLogin(username, password, Role.CUSTOMER, "registered by the fast track")
 
@@ -120,7 +152,8 @@ def _queue() -> None:
         details=duplicate_prone, user=user, channel=Channel.API, tried_again=True
     )
     if case is not None:
-        _id_card_images(case, user, "LIU YANG  1992-02-14")
+        _id_card_images(case, user, issuer="北京市公安局西城分局")
+        _run_checks(case)
 
     # A foreign national from a jurisdiction on the policy's high-risk list.
     foreign = {
@@ -138,13 +171,17 @@ def _queue() -> None:
     user = _customer_login("nguyen", "demo-nguyen-2026")
     case = _confirmed_case(details=foreign, user=user)
     if case is not None:
-        _upload(
-            case,
-            DocumentKind.PASSPORT_PAGE,
-            user,
-            "PASSPORT",
-            ["NGUYEN VAN AN", "P<VNMNGUYEN<<VAN<AN<<<<<<<<<<<<<<<<<<<<<<<<<"],
+        passport = PassportValues(
+            surname="NGUYEN",
+            given_names="VAN AN",
+            document_number="C1234567",
+            nationality="VNM",
+            birth_date=foreign["birth_date"],
+            sex="M",
+            expiry_date=datetime.date(2031, 6, 30),
         )
+        _upload(case, DocumentKind.PASSPORT_PAGE, user, lambda: passport_render(passport))
+        _run_checks(case)
 
 
 def _walk_in_enterprise_confirmed() -> None:
@@ -156,13 +193,15 @@ def _walk_in_enterprise_confirmed() -> None:
     if case.state != CaseState.AWAITING_CONFIRMATION:
         return
     case = case_transition(case_id=case.pk, transition="confirm")
+    licence = BusinessLicenceValues(name=enterprise.legal_name, credit_code=enterprise.credit_code)
+    store_staff = User.objects.get(username="store")
     _upload(
         case,
         DocumentKind.BUSINESS_LICENCE,
-        User.objects.get(username="store"),
-        "BUSINESS LICENCE",
-        ["SHANGHAI EXAMPLE LOGISTICS CO., LTD.", f"USCC {enterprise.credit_code}"],
+        store_staff,
+        lambda: business_licence_render(licence),
     )
+    _run_checks(case)
 
 
 @transaction.atomic
