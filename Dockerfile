@@ -16,9 +16,11 @@ RUN groupadd --system --gid 10001 kyc \
     && chown kyc:kyc /srv/kyc/private \
     && chmod 700 /srv/kyc/private
 
-# Graphviz draws the process diagram staff read at /process/.
+# Graphviz draws the process diagram staff read at /process/; OpenCV (document reading)
+# links against libGL and GLib; the fonts draw the demo's specimen documents.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends graphviz \
+    && apt-get install -y --no-install-recommends graphviz libgl1 libglib2.0-0 \
+        fonts-wqy-microhei fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,0 +1,1 @@
+"""Checks a case runs: document reading, face match, in-store biometrics, background."""
