@@ -1,5 +1,6 @@
 """WSGI entry point for gunicorn."""
 
+import gc
 import os
 import sys
 
@@ -13,3 +14,9 @@ try:
 except ImproperlyConfigured as error:
     sys.stderr.write(f"Configuration error: {error}\n")
     raise SystemExit(2) from None
+
+# The long-lived objects of the loaded application (Django, the apps, the models) are
+# moved out of the garbage collector's sight: otherwise its full passes over them add
+# about 100 ms to one request in a hundred.
+gc.collect()
+gc.freeze()

@@ -22,6 +22,10 @@ REVIEWER_ROLES = (Role.REVIEWER, Role.COMPLIANCE_OFFICER)
 SECOND_APPROVER_ROLES = (Role.SENIOR_REVIEWER, Role.COMPLIANCE_OFFICER)
 
 
+# The review queue: unclaimed cases in review (the condition of its partial indexes).
+_QUEUE = models.Q(state__in=REVIEW_STATES, assigned_to__isnull=True)
+
+
 def is_reviewer(case: "Case", user) -> bool:
     return user_has_role(user, *REVIEWER_ROLES)
 
@@ -133,10 +137,21 @@ class Case(ConcurrentTransitionMixin, models.Model):
         indexes = [
             # The review queue: unclaimed cases in review, soonest deadline first, read in
             # index order with keyset pagination on (sla_due_at, id).
+            models.Index(fields=["sla_due_at", "id"], condition=_QUEUE, name="case_queue_open"),
+            # The same, led by each filter of the queue page.
             models.Index(
-                fields=["sla_due_at", "id"],
-                condition=models.Q(state__in=REVIEW_STATES, assigned_to__isnull=True),
-                name="case_queue_open",
+                fields=["risk_level", "sla_due_at", "id"], condition=_QUEUE, name="case_queue_risk"
+            ),
+            models.Index(
+                fields=["channel", "sla_due_at", "id"], condition=_QUEUE, name="case_queue_channel"
+            ),
+            models.Index(
+                fields=["customer_kind", "sla_due_at", "id"],
+                condition=_QUEUE,
+                name="case_queue_kind",
+            ),
+            models.Index(
+                fields=["store", "sla_due_at", "id"], condition=_QUEUE, name="case_queue_store"
             ),
             # The deadline watch: every case in review (claimed or not) by deadline.
             models.Index(
