@@ -340,9 +340,7 @@ def test_the_case_screen_shows_documents_risk_rules_checks_and_history(
         fast_track_rules={
             "policy_version": 1,
             "passed": False,
-            "rules": [
-                {"rule": "low_risk", "passed": False, "reason": "", "level": "medium"}
-            ],
+            "rules": [{"rule": "low_risk", "passed": False, "reason": "", "level": "medium"}],
         }
     )
 
