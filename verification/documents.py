@@ -612,6 +612,15 @@ def document_upload(
     return document
 
 
+def document_image_clean(uploaded_file: File, *, kind: str) -> bytes:
+    """The same checks as an upload (size, real type, pixel limit, decoding) and the
+    re-encoded image's bytes, without storing anything: for a scan that is only read."""
+    _check_size(uploaded_file)
+    # A PDF is refused here for every kind but the paper form, which is never read.
+    file_type = _detect_type(_read_header(uploaded_file), kind=kind)
+    return _process_image(uploaded_file, file_type).content.read()
+
+
 def document_open(*, document: Document, variant: str, actor, request: HttpRequest | None) -> File:
     """Open a document's file (or thumbnail) for someone to look at, and audit that.
 

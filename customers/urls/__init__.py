@@ -1,6 +1,6 @@
 """Customer-facing and store pages, one module per part of the onboarding journey."""
 
-from . import biometrics, confirmation, documents, registration, store
+from . import biometrics, confirmation, documents, registration, store, store_prefill
 
 app_name = "customers"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     *registration.urlpatterns,
     *confirmation.urlpatterns,
     *store.urlpatterns,
+    *store_prefill.urlpatterns,
     *documents.urlpatterns,
     *biometrics.urlpatterns,
 ]

@@ -126,7 +126,7 @@ def paper_application(request: HttpRequest, kind: str) -> HttpResponse:
     store = request.user.store
     if request.method != "POST" or store is None:
         application = PaperApplication(kind)
-        return _render_form(request, application, store)
+        return paper_form_render(request, application, store)
 
     add_owner = request.POST.get("action") == "add_owner" and kind == CustomerKind.ENTERPRISE
     application = PaperApplication(kind, request.POST, request.FILES, add_owner=add_owner)
@@ -134,7 +134,7 @@ def paper_application(request: HttpRequest, kind: str) -> HttpResponse:
         application.show_without_errors()
         if request.FILES.get("scan"):
             application.ask_for_scan_again()
-        return _render_form(request, application, store)
+        return paper_form_render(request, application, store)
     if application.is_valid():
         try:
             customer = _register_with_scan(request, application, kind)
@@ -155,7 +155,7 @@ def paper_application(request: HttpRequest, kind: str) -> HttpResponse:
             )
             return redirect("customers:store_application", customer_id=customer.pk)
     application.ask_for_scan_again()
-    return _render_form(request, application, store)
+    return paper_form_render(request, application, store)
 
 
 def _register_with_scan(request: HttpRequest, application: PaperApplication, kind: str):
@@ -173,7 +173,7 @@ def _register_with_scan(request: HttpRequest, application: PaperApplication, kin
     )
 
 
-def _render_form(request: HttpRequest, application: PaperApplication, store) -> HttpResponse:
+def paper_form_render(request: HttpRequest, application: PaperApplication, store) -> HttpResponse:
     context = {
         "application": application,
         "kind": application.kind,
