@@ -11,8 +11,8 @@ from verification import (
     sla_tasks,  # noqa: F401  registers verification.sla_watch
 )
 from verification.checks.services import check_run
-from verification.enums import CaseState, ReviewRoute
-from verification.models import Case
+from verification.enums import CaseState, CheckStatus, ReviewRoute
+from verification.models import Case, Check
 from verification.workflow import case_fast_track
 
 # A fast-track candidate not decided after this long had its task lost (broker down at
@@ -72,3 +72,24 @@ def check_run_task(self, check_id: str) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.check.status if outcome.check is not None else "skipped"
+
+
+# A check still waiting to run after this long had its task lost (broker down when it was
+# requested, worker killed before it acknowledged): the sweep queues it again.
+CHECK_SWEEP_AFTER = datetime.timedelta(minutes=5)
+
+
+@shared_task(name="verification.check_sweep", ignore_result=True)
+def check_sweep_task() -> int:
+    """Queue again the checks whose task never ran (Celery beat). Running a check twice is
+    harmless: the second task finds it claimed or done."""
+    stale = Check.objects.filter(
+        status=CheckStatus.PENDING,
+        superseded=False,
+        requested_at__lt=timezone.now() - CHECK_SWEEP_AFTER,
+    ).values_list("pk", flat=True)
+    count = 0
+    for check_id in stale.iterator():
+        check_run_task.delay(str(check_id))
+        count += 1
+    return count

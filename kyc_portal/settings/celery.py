@@ -33,6 +33,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "messaging-outbox-relay": {"task": "messaging.outbox_relay", "schedule": 30.0},
     # Fast-track decisions whose task was lost (broker down when the case was confirmed).
     "verification-fast-track-sweep": {"task": "verification.fast_track_sweep", "schedule": 60.0},
+    # Checks whose task was lost.
+    "verification-check-sweep": {"task": "verification.check_sweep", "schedule": 120.0},
     # Warns reviewers and team leads before review deadlines; records the deadlines missed.
     "verification-sla-watch": {
         "task": "verification.sla_watch",

@@ -225,3 +225,18 @@ def test_a_failed_document_reading_raises_the_risk_and_the_path(storage_dir, scr
     assert assessment.has_factor("document_check_failed")
     assert case.risk_level == RiskLevel.MEDIUM and case.route == ReviewRoute.STANDARD
     assert AuditEntry.objects.filter(target_id=str(case.pk), action="risk.raised").exists()
+
+
+def test_the_sweep_runs_checks_whose_task_was_lost(enterprise_case, celery_eager):
+    import datetime
+
+    from verification.tasks import check_sweep_task
+
+    check = _background(enterprise_case)
+    assert check_sweep_task() == 0  # just requested: its own task may still come
+    Check.objects.filter(pk=check.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+
+    assert check_sweep_task() == 1
+    assert Check.objects.get(pk=check.pk).status == CheckStatus.DONE
