@@ -141,13 +141,13 @@ class CustomerApiView(ApiView):
 # --- documentation ---------------------------------------------------------------------------
 
 
-def _error(description: str, *examples: OpenApiExample) -> OpenApiResponse:
+def error_response(description: str, *examples: OpenApiExample) -> OpenApiResponse:
     return OpenApiResponse(
         response=ErrorSerializer, description=description, examples=list(examples)
     )
 
 
-def _example_error(name: str, code: str, message: str, fields: dict | None = None, **kwargs):
+def error_example(name: str, code: str, message: str, fields: dict | None = None, **kwargs):
     return OpenApiExample(
         name,
         value={"error": {"code": code, "message": message, "fields": fields or {}}},
@@ -156,7 +156,25 @@ def _example_error(name: str, code: str, message: str, fields: dict | None = Non
     )
 
 
-VALIDATION_EXAMPLE = _example_error(
+# An individual's details as the API shows them: masked (also used by the review API).
+MASKED_INDIVIDUAL_EXAMPLE = {
+    "full_name": "王**",
+    "nationality": "CN",
+    "document_type": "resident_id",
+    "document_number": "110105********002X",
+    "birth_date": "1949-**-**",
+    "gender": "female",
+    "mobile": "139****5678",
+    "email": "x***@example.com",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "朝阳区",
+    "street": "****",
+    "occupation": "工程师",
+}
+
+
+VALIDATION_EXAMPLE = error_example(
     "Validation error",
     "validation_error",
     "Some fields need your attention.",
@@ -176,7 +194,7 @@ VALIDATION_EXAMPLE = _example_error(
     },
     status_codes=[400],
 )
-DUPLICATE_EXAMPLE = _example_error(
+DUPLICATE_EXAMPLE = error_example(
     "Identity already registered",
     "duplicate_identity",
     "This identity number is already registered with us. If it is yours, log in to your "
@@ -184,34 +202,34 @@ DUPLICATE_EXAMPLE = _example_error(
     {"document_number": [{"code": "duplicate_identity", "message": "…"}]},
     status_codes=[409],
 )
-UNAUTHENTICATED = _error(
+UNAUTHENTICATED = error_response(
     "No valid token or session.",
-    _example_error(
+    error_example(
         "Not logged in",
         "not_authenticated",
         "Authentication credentials were not provided.",
         status_codes=[401],
     ),
 )
-STAFF_FORBIDDEN = _error(
+STAFF_FORBIDDEN = error_response(
     "The login is a staff account, not a customer.",
-    _example_error(
+    error_example(
         "Staff login",
         "customer_only",
         str(IsCustomer.message),
         status_codes=[403],
     ),
 )
-NO_APPLICATION = _error(
+NO_APPLICATION = error_response(
     "The customer login has no application.",
-    _example_error(
+    error_example(
         "No application",
         "no_application",
         str(NoApplicationError.default_detail),
         status_codes=[404],
     ),
 )
-THROTTLED = _error(
+THROTTLED = error_response(
     "Too many requests from this address; `retry_after_seconds` says how long to wait.",
     OpenApiExample(
         "Throttled",
@@ -312,21 +330,7 @@ APPLICATION_EXAMPLE = OpenApiExample(
         "customer_number": None,
         "created_at": "2026-11-25T14:30:00+08:00",
         "case": REGISTERED_EXAMPLE.value["case"],
-        "individual": {
-            "full_name": "王**",
-            "nationality": "CN",
-            "document_type": "resident_id",
-            "document_number": "110105********002X",
-            "birth_date": "1949-**-**",
-            "gender": "female",
-            "mobile": "139****5678",
-            "email": "x***@example.com",
-            "province": "北京市",
-            "city": "北京市",
-            "district": "朝阳区",
-            "street": "****",
-            "occupation": "工程师",
-        },
+        "individual": MASKED_INDIVIDUAL_EXAMPLE,
         "enterprise": None,
     },
 )
@@ -379,10 +383,10 @@ class _RegistrationApi(ApiView):
 
 
 _REGISTRATION_RESPONSES = {
-    400: _error(
+    400: error_response(
         "Invalid details, consent missing, a taken login name or a weak password.",
         VALIDATION_EXAMPLE,
-        _example_error(
+        error_example(
             "Consent missing",
             "consent_required",
             "We can only process your application with your consent: tick the consent box.",
@@ -390,8 +394,8 @@ _REGISTRATION_RESPONSES = {
             status_codes=[400],
         ),
     ),
-    409: _error("The identity is already registered.", DUPLICATE_EXAMPLE),
-    415: _error("The body is not JSON."),
+    409: error_response("The identity is already registered.", DUPLICATE_EXAMPLE),
+    415: error_response("The body is not JSON."),
     429: THROTTLED,
 }
 
@@ -468,12 +472,12 @@ class ApplicationApi(CustomerApiView):
         ),
         responses={
             200: ApplicationSerializer,
-            400: _error("Invalid details.", VALIDATION_EXAMPLE),
+            400: error_response("Invalid details.", VALIDATION_EXAMPLE),
             **_CUSTOMER_ERRORS,
-            409: _error(
+            409: error_response(
                 "The identity is already registered, or the case is past confirmation.",
                 DUPLICATE_EXAMPLE,
-                _example_error(
+                error_example(
                     "Not correctable",
                     "not_correctable",
                     "Your data can no longer be changed here.",
@@ -521,16 +525,16 @@ class ConfirmApi(CustomerApiView):
         request=ConfirmSerializer,
         responses={
             200: ApplicationSerializer,
-            400: _error(
+            400: error_response(
                 "A malformed or wrong code, or no message sent yet.",
-                _example_error(
+                error_example(
                     "Malformed code",
                     "validation_error",
                     "Some fields need your attention.",
                     {"code": [{"code": "invalid", "message": "The code has 6 digits."}]},
                     status_codes=[400],
                 ),
-                _example_error(
+                error_example(
                     "Wrong code",
                     "code_wrong",
                     "This code is wrong. You can try 4 more times.",
@@ -539,21 +543,21 @@ class ConfirmApi(CustomerApiView):
                 ),
             ),
             **_CUSTOMER_ERRORS,
-            409: _error(
+            409: error_response(
                 "Already confirmed (`link_used`), replaced by a newer message "
                 "(`link_superseded`), or the case does not wait for a confirmation "
                 "(`not_awaiting_confirmation`)."
             ),
-            410: _error(
+            410: error_response(
                 "The code has expired: ask for a new message.",
-                _example_error(
+                error_example(
                     "Expired",
                     "code_expired",
                     "This confirmation code has expired. Ask for a new message.",
                     status_codes=[410],
                 ),
             ),
-            429: _error("The code was entered wrongly too often (`code_locked`)."),
+            429: error_response("The code was entered wrongly too often (`code_locked`)."),
         },
         examples=[OpenApiExample("Code", request_only=True, value={"code": "123456"})],
     )
@@ -578,10 +582,10 @@ class ResendConfirmationApi(CustomerApiView):
         responses={
             202: ApplicationSerializer,
             **_CUSTOMER_ERRORS,
-            409: _error("The case is not waiting for a confirmation."),
-            429: _error(
+            409: error_response("The case is not waiting for a confirmation."),
+            429: error_response(
                 "Asked too often: wait before asking again.",
-                _example_error(
+                error_example(
                     "Too soon",
                     "resend_rate_limited",
                     "We have just sent the message: wait a few minutes before asking again.",
@@ -623,9 +627,9 @@ class TokenApi(ApiView):
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
-            400: _error(
+            400: error_response(
                 "Wrong login name or password (the same answer for both).",
-                _example_error(
+                error_example(
                     "Wrong credentials",
                     "invalid_credentials",
                     "The username or password is not correct.",
@@ -633,9 +637,9 @@ class TokenApi(ApiView):
                 ),
             ),
             403: STAFF_FORBIDDEN,
-            429: _error(
+            429: error_response(
                 "Locked out after too many failed logins.",
-                _example_error(
+                error_example(
                     "Locked",
                     "account_locked",
                     "Too many failed logins: this login is locked for a while. Try again "

@@ -22,13 +22,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.apis import (
+    MASKED_INDIVIDUAL_EXAMPLE,
     NO_APPLICATION,
     STAFF_FORBIDDEN,
     UNAUTHENTICATED,
     IsCustomer,
     NoApplicationError,
-    _error,
-    _example_error,
+    error_example,
+    error_response,
 )
 from customers.enums import CustomerKind
 from customers.selectors import customer_application_status
@@ -140,25 +141,25 @@ class VerificationApiView(APIView):
 
 # --- documentation ------------------------------------------------------------------------
 
-ROLE_FORBIDDEN = _error(
+ROLE_FORBIDDEN = error_response(
     "The login's role may not use this endpoint (or a staff session without the second "
     "factor: `second_factor_required`).",
-    _example_error(
+    error_example(
         "Wrong role",
         "permission_denied",
         str(HasRole.message),
         status_codes=[403],
     ),
 )
-CASE_NOT_FOUND = _error(
+CASE_NOT_FOUND = error_response(
     "No such case, or not one this login may see (the same answer for both).",
-    _example_error(
+    error_example(
         "No such case", "case_not_found", str(CaseNotFoundError.default_detail), status_codes=[404]
     ),
 )
-DOCUMENT_NOT_FOUND = _error(
+DOCUMENT_NOT_FOUND = error_response(
     "No such document, or not one this login may see.",
-    _example_error(
+    error_example(
         "No such document",
         "document_not_found",
         str(DocumentNotFoundError.default_detail),
@@ -166,43 +167,43 @@ DOCUMENT_NOT_FOUND = _error(
     ),
 )
 _REVIEW_ERRORS = {401: UNAUTHENTICATED, 403: ROLE_FORBIDDEN}
-CONFLICT = _error(
+CONFLICT = error_response(
     "Someone else changed or holds the case, or the action is not possible in its state; "
     "nothing was done.",
-    _example_error(
+    error_example(
         "Changed meanwhile",
         "case_changed",
         "Someone else has just changed this case. Reload it to see its current state.",
         status_codes=[409],
     ),
-    _example_error(
+    error_example(
         "Held by another reviewer",
         "case_held_by_other",
         "Another reviewer is working on this case.",
         status_codes=[409],
     ),
-    _example_error(
+    error_example(
         "Wrong state",
         "transition_not_allowed",
         "This action is not possible while the case is in the state “Rejected”.",
         status_codes=[409],
     ),
 )
-ACTION_FORBIDDEN = _error(
+ACTION_FORBIDDEN = error_response(
     "The role may not do this, the case is escalated, or four eyes forbids it.",
-    _example_error(
+    error_example(
         "Own entry",
         "four_eyes_own_entry",
         "You entered or corrected this customer's data, so another reviewer must approve the case.",
         status_codes=[403],
     ),
-    _example_error(
+    error_example(
         "Same reviewer twice",
         "four_eyes_same_reviewer",
         "You have already approved this case: a second reviewer must approve it too.",
         status_codes=[403],
     ),
-    _example_error(
+    error_example(
         "Senior needed",
         "four_eyes_senior_required",
         "The second approval of a high-risk case must come from a senior reviewer or a "
@@ -211,7 +212,7 @@ ACTION_FORBIDDEN = _error(
     ),
 )
 _ACTION_ERRORS = {
-    400: _error("The request is malformed, or a required reason or note is missing."),
+    400: error_response("The request is malformed, or a required reason or note is missing."),
     401: UNAUTHENTICATED,
     403: ACTION_FORBIDDEN,
     404: CASE_NOT_FOUND,
@@ -332,21 +333,7 @@ CASE_DETAIL_EXAMPLE = OpenApiExample(
         "history": [],
         "checks": [CHECK_EXAMPLE],
         "checks_state": {"passed": True, "open": [], "not_passed": []},
-        "individual": {
-            "full_name": "王**",
-            "nationality": "CN",
-            "document_type": "resident_id",
-            "document_number": "110105********002X",
-            "birth_date": "1949-**-**",
-            "gender": "female",
-            "mobile": "139****5678",
-            "email": "x***@example.com",
-            "province": "北京市",
-            "city": "北京市",
-            "district": "朝阳区",
-            "street": "****",
-            "occupation": "工程师",
-        },
+        "individual": MASKED_INDIVIDUAL_EXAMPLE,
         "enterprise": None,
         "allowed_actions": [
             "reveal",
@@ -393,16 +380,16 @@ CUSTOMER_CASE_EXAMPLE = {
     "can_upload_documents": True,
     "can_provide_information": True,
 }
-UPLOAD_ERRORS = _error(
+UPLOAD_ERRORS = error_response(
     "The file was refused; nothing was stored. The code says why.",
-    _example_error(
+    error_example(
         "Not an accepted format",
         "unsupported_type",
         "This file is a GIF file. Only JPEG or PNG images are accepted.",
         {"file": [{"code": "unsupported_type", "message": "…"}]},
         status_codes=[400],
     ),
-    _example_error(
+    error_example(
         "Too many pixels",
         "too_many_pixels",
         "The image has too many pixels (at most 40 megapixels are accepted). Take the photo "
@@ -411,9 +398,9 @@ UPLOAD_ERRORS = _error(
         status_codes=[400],
     ),
 )
-DOCUMENTS_CLOSED = _error(
+DOCUMENTS_CLOSED = error_response(
     "The case is decided (or with a check): documents can no longer be added to it.",
-    _example_error(
+    error_example(
         "Case decided",
         "documents_closed",
         "Documents can no longer be added to this application.",
@@ -458,9 +445,9 @@ class ReviewQueueApi(ReviewApiView):
         parameters=[QueuePageRequestSerializer],
         responses={
             200: QueuePageSerializer,
-            400: _error(
+            400: error_response(
                 "A filter value is not one of the listed ones, or the cursor is damaged.",
-                _example_error(
+                error_example(
                     "Damaged cursor",
                     "bad_cursor",
                     "This page link is damaged. Go back to the first page of the queue.",
@@ -491,7 +478,11 @@ class ClaimNextApi(ReviewApiView):
             'cases. `{"case": null}` when nothing is waiting.'
         ),
         request=QueueFiltersSerializer,
-        responses={200: ClaimNextResultSerializer, 400: _error("A bad filter."), **_REVIEW_ERRORS},
+        responses={
+            200: ClaimNextResultSerializer,
+            400: error_response("A bad filter."),
+            **_REVIEW_ERRORS,
+        },
         examples=[
             OpenApiExample(
                 "Individuals only", request_only=True, value={"customer_kind": "individual"}
@@ -663,9 +654,9 @@ class RevealApi(ReviewApiView):
         request=RevealSerializer,
         responses={
             200: RevealResultSerializer,
-            400: _error(
+            400: error_response(
                 "No such field, or not one that is masked.",
-                _example_error(
+                error_example(
                     "Unknown field",
                     "validation_error",
                     "Some fields need your attention.",
@@ -937,9 +928,9 @@ class DocumentDecisionApi(ReviewApiView):
         request=DocumentDecisionSerializer,
         responses={
             200: ReviewDocumentSerializer,
-            400: _error(
+            400: error_response(
                 "No reason, or no note for `other`.",
-                _example_error(
+                error_example(
                     "No reason",
                     "reason_required",
                     "Choose why the document is rejected.",
@@ -947,7 +938,7 @@ class DocumentDecisionApi(ReviewApiView):
                 ),
             ),
             401: UNAUTHENTICATED,
-            403: _error("The role may not decide, or the case is escalated."),
+            403: error_response("The role may not decide, or the case is escalated."),
             404: DOCUMENT_NOT_FOUND,
             409: CONFLICT,
         },
@@ -977,37 +968,37 @@ class DocumentDecisionApi(ReviewApiView):
 
 # --- checks ----------------------------------------------------------------------------------
 
-CHECK_NOT_FOUND = _error(
+CHECK_NOT_FOUND = error_response(
     "No such check, or one of a case this login may not see (the same answer for both).",
-    _example_error(
+    error_example(
         "No such check",
         "check_not_found",
         str(CheckNotFoundError.default_detail),
         status_codes=[404],
     ),
 )
-CHECK_CONFLICT = _error(
+CHECK_CONFLICT = error_response(
     "The check is still queued or running, it was run again meanwhile, the case is closed or "
     "another reviewer holds it; nothing was done.",
-    _example_error(
+    error_example(
         "Still running", "check_running", "This check is still running.", status_codes=[409]
     ),
-    _example_error(
+    error_example(
         "Replaced",
         "check_superseded",
         "This check has been run again meanwhile: the screen now shows the new run.",
         status_codes=[409],
     ),
-    _example_error(
+    error_example(
         "Case closed",
         "case_closed",
         "This case is closed: its checks can no longer change.",
         status_codes=[409],
     ),
 )
-CHECK_FORBIDDEN = _error(
+CHECK_FORBIDDEN = error_response(
     "The role may not act on cases, or the case is escalated to the senior reviewers.",
-    _example_error(
+    error_example(
         "Wrong role",
         "permission_denied",
         "Your role does not allow this action on a case.",
@@ -1072,15 +1063,15 @@ class CheckOverrideApi(_CheckActionApi):
         request=CheckOverrideSerializer,
         responses={
             200: CheckSerializer,
-            400: _error(
+            400: error_response(
                 "No outcome, or no reason.",
-                _example_error(
+                error_example(
                     "No reason",
                     "reason_required",
                     "Give the reason for deciding this check yourself.",
                     status_codes=[400],
                 ),
-                _example_error(
+                error_example(
                     "No outcome",
                     "outcome_required",
                     "Choose whether the check passed or failed.",
@@ -1173,9 +1164,9 @@ _PROVIDE_DESCRIPTION = (
     "Tells the reviewer that what they asked for is done (upload the documents first): "
     "the case goes back to review with a new deadline."
 )
-_PROVIDE_CONFLICT = _error(
+_PROVIDE_CONFLICT = error_response(
     "The case is not waiting for information.",
-    _example_error(
+    error_example(
         "Not waiting",
         "not_awaiting_information",
         "This application is not waiting for information from you.",
@@ -1229,7 +1220,7 @@ class MyDocumentsApi(CustomerApiView):
             **_CUSTOMER_ERRORS,
             404: NO_APPLICATION,
             409: DOCUMENTS_CLOSED,
-            415: _error("The body is not multipart/form-data."),
+            415: error_response("The body is not multipart/form-data."),
         },
     )
     def post(self, request, *args, **kwargs):
@@ -1282,7 +1273,7 @@ class StoreCaseDocumentsApi(StoreApiView):
             400: UPLOAD_ERRORS,
             **_STORE_ERRORS,
             409: DOCUMENTS_CLOSED,
-            415: _error("The body is not multipart/form-data."),
+            415: error_response("The body is not multipart/form-data."),
         },
     )
     def post(self, request, case_id, *args, **kwargs):
