@@ -150,11 +150,12 @@ def case_escalate(
         if case.state not in REVIEW_STATES:
             raise ConflictError(_("This case is not waiting for a review."), code="not_in_review")
         case_assignment_close(case=case, outcome=ReviewOutcome.ESCALATED)
-        Case.objects.filter(pk=case.pk).update(escalated=True, assigned_to=None, assigned_at=None)
-        case.escalated, case.assigned_to = True, None
         # The note may quote the customer's data: it stays on the case, not in the trail.
+        case.escalated, case.assigned_to, case.assigned_at = True, None, None
         case.decision_note = note.strip()
-        Case.objects.filter(pk=case.pk).update(decision_note=case.decision_note)
+        case.save(
+            update_fields=["escalated", "assigned_to", "assigned_at", "decision_note", "updated_at"]
+        )
         audit_record(action="case.escalated", actor=actor, request=request, target=case)
     return case
 

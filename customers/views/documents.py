@@ -74,6 +74,19 @@ def _provide_information(request: HttpRequest, status: ApplicationStatus) -> Non
         )
 
 
+def _document_upload(request: HttpRequest, status: ApplicationStatus, *, back: str, page):
+    """The upload of the customer's side: closed or refused → back to ``back`` with a
+    message; a form with errors → ``page(form, documents)`` re-rendered with them."""
+    documents = application_documents(status=status, user=request.user)
+    if not documents.accepts_uploads:
+        _uploads_closed(request)
+        return redirect(back)
+    form = _upload(request, status, documents)
+    if form is None:
+        return redirect(back)
+    return page(form, documents)
+
+
 # -- the customer --------------------------------------------------------------------------
 
 
@@ -92,15 +105,12 @@ def _status_page(case_id: uuid.UUID) -> str:
 @role_required(Role.CUSTOMER)
 def case_document_upload(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     status = _own_status(request, case_id)
-    documents = application_documents(status=status, user=request.user)
-    if not documents.accepts_uploads:
-        _uploads_closed(request)
-        return redirect(_status_page(case_id))
-    form = _upload(request, status, documents)
-    if form is None:
-        return redirect(_status_page(case_id))
-    context = status_context(request, status, upload_form=form, documents=documents)
-    return render(request, "customers/status.html", context)
+
+    def page(form, documents) -> HttpResponse:
+        context = status_context(request, status, upload_form=form, documents=documents)
+        return render(request, "customers/status.html", context)
+
+    return _document_upload(request, status, back=_status_page(case_id), page=page)
 
 
 @require_POST
@@ -128,15 +138,12 @@ def _store_page(customer_id: uuid.UUID) -> str:
 @role_required(Role.STORE_STAFF)
 def store_document_upload(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     status = _store_status(request, customer_id)
-    documents = application_documents(status=status, user=request.user)
-    if not documents.accepts_uploads:
-        _uploads_closed(request)
-        return redirect(_store_page(customer_id))
-    form = _upload(request, status, documents)
-    if form is None:
-        return redirect(_store_page(customer_id))
-    context = store_detail_context(request, status, upload_form=form, documents=documents)
-    return render(request, "customers/store/detail.html", context)
+
+    def page(form, documents) -> HttpResponse:
+        context = store_detail_context(request, status, upload_form=form, documents=documents)
+        return render(request, "customers/store/detail.html", context)
+
+    return _document_upload(request, status, back=_store_page(customer_id), page=page)
 
 
 @require_POST
