@@ -21,7 +21,14 @@ from kyc_portal.audit.services import audit_record, audit_transition
 from kyc_portal.core.errors import ConflictError, DomainError, NotAllowedError
 from risk.enums import RiskLevel
 from verification.enums import CaseKind, CaseState, RejectionReason, ReviewRoute
-from verification.models import Case, CaseApproval, CaseAssignment, InformationRequest
+from verification.models import (
+    Case,
+    CaseApproval,
+    CaseAssignment,
+    Document,
+    DocumentStatus,
+    InformationRequest,
+)
 from verification.models.case import SECOND_APPROVER_ROLES
 from verification.models.review import ReviewOutcome
 from verification.sla import sla_deadline
@@ -251,6 +258,15 @@ def case_fast_track(*, case_id) -> Case:
             return case
         decision = fast_track_evaluate(case=case)
         if decision.passed:
+            # The checks that passed stand for the reviewer: the documents are accepted.
+            accepted = Document.objects.filter(case=case, status=DocumentStatus.RECEIVED).update(
+                status=DocumentStatus.ACCEPTED
+            )
+            audit_record(
+                action="case.fast_track_documents_accepted",
+                target=case,
+                details={"documents": accepted},
+            )
             return case_transition(
                 case_id=case.pk, transition="fast_track_approve", rules=decision.as_record()
             )

@@ -14,7 +14,7 @@ from tests.verification.checks.scripted import ScriptedProvider
 from verification.checks.services import case_current_checks, check_run
 from verification.enums import CaseState, CheckKind, ReviewRoute
 from verification.fast_track import fast_track_policy
-from verification.models import Case, DocumentKind, FastTrackPolicy
+from verification.models import Case, DocumentKind, DocumentStatus, FastTrackPolicy
 from verification.tasks import fast_track_sweep_task
 from verification.workflow import case_fast_track
 
@@ -58,6 +58,8 @@ def test_a_low_risk_individual_with_documents_is_registered_automatically(storag
     assert record["policy_version"] == fast_track_policy().version
     assert all(_rules(case).values())
     assert case.last_changed_by is None  # the system, not a person
+    # What the checks passed is not left "waiting for review" on the customer's page.
+    assert set(case.documents.values_list("status", flat=True)) == {DocumentStatus.ACCEPTED}
 
 
 def test_the_decision_runs_after_the_confirmation_commits(
